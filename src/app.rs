@@ -1,0 +1,160 @@
+//! Builds the actix application from its state: the same function serves
+//! `datagate serve`, the tests, and `datagate openapi`.
+
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, Error, HttpResponse, ResponseError, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::Signer;
+use crate::auth::keys::TokenKeys;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, PROBLEM_JSON};
+use crate::http::extract::BodyLimit;
+use crate::http::fallback::{RouteTable, fallback};
+use crate::http::request_id;
+use crate::openapi::{ApiDoc, render};
+use crate::{auth, ops, orgs};
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub signer: Signer,
+    pub clock: SharedClock,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, keys: TokenKeys, clock: SharedClock) -> Self {
+        let signer = Signer { keys, issuer: config.public_url.clone() };
+        Self { db, config: Arc::new(config), signer, clock }
+    }
+}
+
+/// The endpoints under `/api/v1`.
+fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::session::create_token)
+        .service(auth::session::refresh_token)
+        .service(auth::session::logout)
+        .service(auth::session::get_me)
+        .service(auth::apikeys::create_api_key)
+        .service(auth::apikeys::list_api_keys)
+        .service(auth::apikeys::delete_api_key)
+        .service(orgs::enterprises::create_enterprise)
+        .service(orgs::enterprises::list_enterprises)
+        .service(orgs::enterprises::get_enterprise)
+        .service(orgs::enterprises::verify_enterprise)
+        .service(orgs::enterprises::reject_enterprise)
+        .service(orgs::enterprises::suspend_enterprise)
+        .service(orgs::enterprises::reinstate_enterprise)
+        .service(orgs::users::list_enterprise_users)
+        .service(orgs::users::create_enterprise_user)
+        .service(orgs::users::delete_enterprise_user)
+        .service(orgs::bureaus::create_bureau)
+        .service(orgs::bureaus::list_bureaus)
+        .service(orgs::bureaus::get_bureau)
+        .service(orgs::users::list_bureau_users)
+        .service(orgs::users::create_bureau_user)
+        .service(orgs::users::delete_bureau_user);
+}
+
+/// Every documented route, registered on an app.
+pub fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.service(scope::scope("/api/v1").configure(api_v1))
+        .service(auth::session::get_jwks)
+        .service(ops::healthz)
+        .service(ops::readyz);
+}
+
+/// The OpenAPI document the routes produce.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api_routes).split_for_parts();
+    api
+}
+
+/// The rendered document, computed once and shared.
+pub struct Spec {
+    pub json: String,
+    pub routes: web::Data<RouteTable>,
+    pub api: utoipa::openapi::OpenApi,
+}
+
+impl Spec {
+    pub fn build() -> Arc<Self> {
+        let api = openapi();
+        Arc::new(Spec { json: render(&api), routes: web::Data::new(RouteTable::from_openapi(&api)), api })
+    }
+}
+
+/// The whole application.
+pub fn build(
+    state: web::Data<AppState>,
+    spec: Arc<Spec>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let body_limit = state.config.body_limit;
+    let spec_json = spec.json.clone();
+    // Registered before the `/api/v1` scope, which would otherwise claim the path.
+    let (app, _) = App::new()
+        .route(
+            "/api/v1/openapi.json",
+            web::get().to(move || {
+                let body = spec_json.clone();
+                async move { HttpResponse::Ok().content_type("application/json").body(body) }
+            }),
+        )
+        .into_utoipa_app()
+        .configure(api_routes)
+        .split_for_parts();
+    app.app_data(state)
+        .app_data(BodyLimit(body_limit))
+        .app_data(spec.routes.clone())
+        .app_data(web::PathConfig::default().error_handler(|_err, req| {
+            AppError::not_found_detail(format!(
+                "there is no resource at {}: an id in the path is malformed",
+                req.path()
+            ))
+            .into()
+        }))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+            }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
+        .default_service(web::to(fallback))
+        .wrap(ErrorHandlers::new().default_handler(problem_body))
+        .wrap(from_fn(request_id::middleware))
+}
+
+/// Any error response that is not already problem+json (from actix itself or
+/// a library) is answered as one, so clients see one error format.
+fn problem_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let replacement: HttpResponse<BoxBody> = AppError::from_status(status).error_response();
+    let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, replacement).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

@@ -1,0 +1,233 @@
+//! The command line: `serve` (the default), `migrate`, `openapi`, `admin create`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::audit::{self, Actor};
+use crate::auth::password;
+use crate::clock::SharedClock;
+use crate::config::{Config, LogFormat, Settings};
+use crate::db::write_tx;
+use crate::error::AppError;
+use crate::orgs::{OrgId, OrgKind, OrgStatus, Organisation, Role, User, UserId, model, types::parse_email};
+use crate::{app, openapi, serve};
+
+#[derive(Debug, Parser)]
+#[command(name = "datagate", version, about = "The city's public-data catalogue and grant gate for AI enterprises")]
+pub struct Cli {
+    /// Read settings from this file of KEY=value lines (environment variables win).
+    #[arg(long, env = "DATAGATE_CONFIG", global = true)]
+    pub config: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub settings: Settings,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document that `serve` serves.
+    Openapi,
+    /// Manage platform administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform administrator.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// Loads `--config FILE` / `DATAGATE_CONFIG` into the environment before the
+/// real parse, without overriding variables already set.
+fn load_config_file() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut path = std::env::var_os("DATAGATE_CONFIG").map(std::path::PathBuf::from);
+    while let Some(a) = args.next() {
+        if a == "--config" {
+            path = args.next().map(Into::into);
+        } else if let Some(p) = a.strip_prefix("--config=") {
+            path = Some(p.into());
+        }
+    }
+    if let Some(path) = path {
+        dotenvy::from_path(&path).map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub fn main() -> ExitCode {
+    if let Err(e) = load_config_file() {
+        eprintln!("datagate: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::render(&app::openapi()));
+        return ExitCode::SUCCESS;
+    }
+    let config = match cli.settings.validate() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("datagate: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format, &config.log);
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve::prepare(&config).and_then(|db| serve::serve(config, db)),
+        Some(Command::Migrate) => migrate(&config),
+        Some(Command::Admin { command: AdminCommand::Create { email, password_stdin, display_name } }) => {
+            create_admin(&config, &email, password_stdin, display_name)
+        }
+        Some(Command::Openapi) => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("datagate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(config: &Config) -> Result<(), String> {
+    let db = serve::connect(config, std::time::Duration::from_secs(0))?;
+    let applied = db.migrate()?;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for m in applied {
+            println!("applied {m}");
+        }
+    }
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+    let second = rpassword::prompt_password("Repeat password: ").map_err(|e| e.to_string())?;
+    if first != second {
+        return Err("the passwords differ".into());
+    }
+    Ok(first)
+}
+
+/// Creates a platform administrator (and the platform organisation on first use).
+pub fn create_admin(
+    config: &Config,
+    email: &str,
+    password_stdin: bool,
+    display_name: Option<String>,
+) -> Result<(), String> {
+    let mut v = crate::error::Validator::new();
+    let email = parse_email(&mut v, "email", email);
+    v.finish().map_err(|e| e.to_string())?;
+    let pw = read_password(password_stdin)?;
+    password::check_strength("password", &pw, &[&email]).map_err(|e| format!("password {}", e.message))?;
+    let db = serve::prepare(config)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let user =
+        create_admin_in(&mut conn, &SharedClock::system(), &email, &pw, display_name).map_err(|e| e.to_string())?;
+    println!("created platform administrator {} ({})", user.email, user.id);
+    Ok(())
+}
+
+/// The platform organisation is created on first use; every administrator
+/// belongs to it.
+pub fn create_admin_in(
+    conn: &mut crate::db::DbConn,
+    clock: &SharedClock,
+    email: &str,
+    pw: &str,
+    display_name: Option<String>,
+) -> Result<User, AppError> {
+    let password_hash = password::hash(pw)?;
+    let now = clock.db_now();
+    write_tx(conn, |conn| {
+        if model::email_taken(conn, email)? {
+            return Err(AppError::conflict(format!("{email} already has an account")));
+        }
+        let platform = match model::find_org_by_code(conn, OrgKind::Platform, "platform")? {
+            Some(org) => org,
+            None => {
+                let org = Organisation {
+                    id: OrgId::new(),
+                    kind: OrgKind::Platform,
+                    name: "数据开放平台运营方".into(),
+                    name_en: Some("Platform operator".into()),
+                    code: Some("platform".into()),
+                    code_check_failed: false,
+                    contact_name: None,
+                    contact_phone: None,
+                    contact_email: None,
+                    status: OrgStatus::Active,
+                    status_reason: None,
+                    status_changed_by: None,
+                    status_changed_at: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                model::insert_org(conn, &org)?;
+                org
+            }
+        };
+        let user = User {
+            id: UserId::new(),
+            organisation_id: platform.id,
+            email: email.to_string(),
+            display_name,
+            password_hash,
+            role: Role::Admin,
+            created_at: now,
+            updated_at: now,
+            removed_at: None,
+        };
+        model::insert_user(conn, &user)?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            now,
+            "admin.create",
+            "user",
+            &user.id.to_string(),
+            json!({"email": user.email}),
+        )?;
+        Ok(user)
+    })
+}

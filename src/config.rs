@@ -1,0 +1,167 @@
+//! Configuration: environment variables (optionally from a file), validated
+//! once at start. The README's table lists every setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::db::DbUrl;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Settings shared by every command that touches the database or serves.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: postgres://… / postgresql://… for PostgreSQL, sqlite://PATH
+    /// or a plain path for SQLite. Default: SQLite file datagate.db in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the SQLite file, the signing key and hosted files.
+    #[arg(long, env = "DATAGATE_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "DATAGATE_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// Public base URL of the service, used as token issuer and in links.
+    /// Default: http://BIND.
+    #[arg(long, env = "DATAGATE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Lifetime of access tokens in seconds (60–3600).
+    #[arg(long, env = "DATAGATE_ACCESS_TOKEN_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(60..=3600), global = true)]
+    pub access_token_ttl: u64,
+
+    /// Lifetime of refresh tokens in seconds (300–7776000, i.e. 90 days).
+    #[arg(long, env = "DATAGATE_REFRESH_TOKEN_TTL", default_value_t = 2_592_000,
+          value_parser = clap::value_parser!(u64).range(300..=7_776_000), global = true)]
+    pub refresh_token_ttl: u64,
+
+    /// PKCS#8 PEM file holding the Ed25519 key that signs tokens. Created
+    /// (mode 0600) on first start if missing. Default: DATA_DIR/jwt-ed25519.pem.
+    #[arg(long, env = "DATAGATE_JWT_KEY_FILE", global = true)]
+    pub jwt_key_file: Option<PathBuf>,
+
+    /// Largest accepted JSON request body in bytes (1 KiB–16 MiB).
+    #[arg(long, env = "DATAGATE_BODY_LIMIT", default_value_t = 1_048_576,
+          value_parser = clap::value_parser!(u64).range(1024..=16_777_216), global = true)]
+    pub body_limit: u64,
+
+    /// Consecutive failed logins for one account before it is throttled.
+    #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub login_max_failures: u32,
+
+    /// Database connections in the pool (1–200).
+    #[arg(long, env = "DATAGATE_DB_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub db_pool_size: u32,
+
+    /// Seconds to wait for a database connection before answering 503 (1–60).
+    #[arg(long, env = "DATAGATE_DB_TIMEOUT", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
+    pub db_timeout: u64,
+
+    /// HTTP worker threads. Default: the number of CPU cores.
+    #[arg(long, env = "DATAGATE_WORKERS", value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
+    pub workers: Option<u32>,
+
+    /// Log format: text for people, json for log collectors.
+    #[arg(long, env = "DATAGATE_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// Log filter in tracing's syntax, e.g. `info` or `datagate=debug,info`.
+    #[arg(long, env = "DATAGATE_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// The validated configuration the service runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DbUrl,
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub jwt_key_file: PathBuf,
+    pub body_limit: usize,
+    pub login_max_failures: u32,
+    pub db_pool_size: u32,
+    pub db_timeout: Duration,
+    pub workers: usize,
+    pub log_format: LogFormat,
+    pub log: String,
+}
+
+impl Settings {
+    /// Checks what clap cannot and fills in derived defaults.
+    pub fn validate(&self) -> Result<Config, String> {
+        let database = match &self.database_url {
+            Some(url) => DbUrl::parse(url).map_err(|e| format!("DATABASE_URL: {e}"))?,
+            None => DbUrl::Sqlite(self.data_dir.join("datagate.db").to_string_lossy().into_owned()),
+        };
+        let public_url = match &self.public_url {
+            Some(u) => {
+                let u = u.trim_end_matches('/').to_string();
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(format!("DATAGATE_PUBLIC_URL: {u:?} must start with http:// or https://"));
+                }
+                u
+            }
+            None => format!("http://{}", self.bind),
+        };
+        let workers = match self.workers {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        };
+        Ok(Config {
+            database,
+            data_dir: self.data_dir.clone(),
+            bind: self.bind,
+            public_url,
+            access_token_ttl: Duration::from_secs(self.access_token_ttl),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl),
+            jwt_key_file: self.jwt_key_file.clone().unwrap_or_else(|| self.data_dir.join("jwt-ed25519.pem")),
+            body_limit: self.body_limit as usize,
+            login_max_failures: self.login_max_failures,
+            db_pool_size: self.db_pool_size,
+            db_timeout: Duration::from_secs(self.db_timeout),
+            workers,
+            log_format: self.log_format,
+            log: self.log.clone(),
+        })
+    }
+}
+
+impl Config {
+    /// A configuration for tests and tools: defaults, the given database and
+    /// data directory.
+    pub fn for_database(database: DbUrl, data_dir: PathBuf) -> Self {
+        Config {
+            database,
+            jwt_key_file: data_dir.join("jwt-ed25519.pem"),
+            data_dir,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(2_592_000),
+            body_limit: 1_048_576,
+            login_max_failures: 5,
+            db_pool_size: 8,
+            db_timeout: Duration::from_secs(5),
+            workers: 2,
+            log_format: LogFormat::Text,
+            log: "info".into(),
+        }
+    }
+}

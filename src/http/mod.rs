@@ -1,0 +1,10 @@
+//! HTTP plumbing shared by every endpoint: request ids and request logging,
+//! strict JSON and query extractors, the 404/405 fallback, paging.
+
+pub mod extract;
+pub mod fallback;
+pub mod paging;
+pub mod request_id;
+
+pub use extract::{Json, Query};
+pub use request_id::RequestId;

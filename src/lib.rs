@@ -1,0 +1,16 @@
+//! datagate: the city's public-data catalogue and the gate through which AI
+//! enterprises obtain time-bound, audited grants to conditional data.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod ops;
+pub mod orgs;
+pub mod serve;

@@ -1,0 +1,5 @@
+//! The `datagate` command.
+
+fn main() -> std::process::ExitCode {
+    datagate::cli::main()
+}

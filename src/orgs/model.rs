@@ -1,0 +1,153 @@
+//! Queries on organisations and users.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{OrgId, OrgKind, OrgStatus, Organisation, Role, User, UserId};
+use crate::db::DbConn;
+use crate::db::schema::{api_keys, organisations, refresh_tokens, users};
+use crate::error::AppResult;
+
+pub fn insert_org(conn: &mut DbConn, org: &Organisation) -> AppResult<()> {
+    diesel::insert_into(organisations::table).values(org).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_org(conn: &mut DbConn, id: OrgId) -> AppResult<Option<Organisation>> {
+    Ok(organisations::table.find(id).select(Organisation::as_select()).first(conn).optional()?)
+}
+
+pub fn find_org_of_kind(conn: &mut DbConn, id: OrgId, kind: OrgKind) -> AppResult<Option<Organisation>> {
+    Ok(organisations::table
+        .find(id)
+        .filter(organisations::kind.eq(kind))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_org_by_code(conn: &mut DbConn, kind: OrgKind, code: &str) -> AppResult<Option<Organisation>> {
+    Ok(organisations::table
+        .filter(organisations::kind.eq(kind))
+        .filter(organisations::code.eq(code))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Organisations of one kind, newest first, after the cursor id.
+pub fn list_orgs(
+    conn: &mut DbConn,
+    kind: OrgKind,
+    status: Option<OrgStatus>,
+    only: Option<OrgId>,
+    after: Option<OrgId>,
+    limit: i64,
+) -> AppResult<(Vec<Organisation>, i64)> {
+    let filtered = || {
+        let mut q = organisations::table.filter(organisations::kind.eq(kind)).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(organisations::status.eq(s));
+        }
+        if let Some(id) = only {
+            q = q.filter(organisations::id.eq(id));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let mut page = filtered();
+    if let Some(after) = after {
+        page = page.filter(organisations::id.lt(after));
+    }
+    let rows = page.order(organisations::id.desc()).limit(limit + 1).select(Organisation::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+/// Moves an organisation to `to` if it is in one of `from`; returns whether
+/// it moved. The condition is in the UPDATE, so concurrent decisions cannot
+/// both win.
+pub fn change_status(
+    conn: &mut DbConn,
+    id: OrgId,
+    from: &[OrgStatus],
+    to: OrgStatus,
+    reason: &str,
+    by: UserId,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let n = diesel::update(organisations::table.find(id).filter(organisations::status.eq_any(from.to_vec())))
+        .set((
+            organisations::status.eq(to),
+            organisations::status_reason.eq(reason),
+            organisations::status_changed_by.eq(by),
+            organisations::status_changed_at.eq(now),
+            organisations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_user(conn: &mut DbConn, user: &User) -> AppResult<()> {
+    diesel::insert_into(users::table).values(user).execute(conn)?;
+    Ok(())
+}
+
+/// A user who has not been removed, by (lower-case) email.
+pub fn find_live_user_by_email(conn: &mut DbConn, email: &str) -> AppResult<Option<User>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .filter(users::removed_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn email_taken(conn: &mut DbConn, email: &str) -> AppResult<bool> {
+    Ok(find_live_user_by_email(conn, email)?.is_some())
+}
+
+/// A live user with their organisation.
+pub fn find_live_user(conn: &mut DbConn, id: UserId) -> AppResult<Option<(User, Organisation)>> {
+    Ok(users::table
+        .inner_join(organisations::table)
+        .filter(users::id.eq(id))
+        .filter(users::removed_at.is_null())
+        .select((User::as_select(), Organisation::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_users(conn: &mut DbConn, org: OrgId, after: Option<UserId>, limit: i64) -> AppResult<(Vec<User>, i64)> {
+    let live = users::organisation_id.eq(org).and(users::removed_at.is_null());
+    let total = users::table.filter(live).count().get_result(conn)?;
+    let mut q = users::table.filter(live).into_boxed();
+    if let Some(after) = after {
+        q = q.filter(users::id.lt(after));
+    }
+    let rows = q.order(users::id.desc()).limit(limit + 1).select(User::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn count_live_with_role(conn: &mut DbConn, org: OrgId, role: Role) -> AppResult<i64> {
+    Ok(users::table
+        .filter(users::organisation_id.eq(org))
+        .filter(users::role.eq(role))
+        .filter(users::removed_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Removes a user: the row stays for what refers to it, the email is freed,
+/// and every credential the user held stops working.
+pub fn remove_user(conn: &mut DbConn, id: UserId, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(id)).set((users::removed_at.eq(now), users::updated_at.eq(now))).execute(conn)?;
+    diesel::update(api_keys::table.filter(api_keys::user_id.eq(id)).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(now))
+        .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(id)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real service over HTTP, on a fresh database per
+//! test. Set TEST_DATABASE_URL=postgres://… to run them all on PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod api_keys;
+mod auth;
+mod contract;
+mod errors;
