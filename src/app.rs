@@ -18,12 +18,13 @@ use crate::auth::keys::TokenKeys;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::distributions::storage::Storage;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::openapi::{ApiDoc, render};
-use crate::{auth, ops, orgs};
+use crate::{auth, distributions, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -31,12 +32,14 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub signer: Signer,
     pub clock: SharedClock,
+    pub storage: Storage,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, keys: TokenKeys, clock: SharedClock) -> Self {
+    pub fn new(db: Db, config: Config, keys: TokenKeys, clock: SharedClock) -> Result<Self, String> {
         let signer = Signer { keys, issuer: config.public_url.clone() };
-        Self { db, config: Arc::new(config), signer, clock }
+        let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage })
     }
 }
 
@@ -64,7 +67,25 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(orgs::bureaus::get_bureau)
         .service(orgs::users::list_bureau_users)
         .service(orgs::users::create_bureau_user)
-        .service(orgs::users::delete_bureau_user);
+        .service(orgs::users::delete_bureau_user)
+        .service(listings::domains::list_domains)
+        .service(listings::domains::create_domain)
+        .service(listings::datasets::create_dataset)
+        .service(listings::datasets::list_datasets)
+        .service(listings::datasets::get_dataset)
+        .service(listings::datasets::update_dataset)
+        .service(listings::datasets::publish_dataset)
+        .service(listings::datasets::withdraw_dataset)
+        .service(listings::datasets::list_dataset_revisions)
+        .service(listings::datasets::create_dataset_distribution)
+        .service(listings::openlist::get_open_list_csv)
+        .service(listings::openlist::get_open_list_xlsx)
+        .service(distributions::api::get_distribution)
+        .service(distributions::api::update_distribution)
+        .service(distributions::api::delete_distribution)
+        .service(distributions::api::upload_distribution_file)
+        .service(distributions::api::get_distribution_file)
+        .service(distributions::api::head_distribution_file);
 }
 
 /// Every documented route, registered on an app.

@@ -37,6 +37,13 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document that `serve` serves.
     Openapi,
+    /// Load the demo catalogue into an empty database; with --scale N, add N
+    /// synthetic datasets for load tests.
+    Demo {
+        /// Generate this many synthetic datasets (loads the demo first if the database is empty).
+        #[arg(long)]
+        scale: Option<u64>,
+    },
     /// Manage platform administrators.
     Admin {
         #[command(subcommand)]
@@ -107,6 +114,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => serve::prepare(&config).and_then(|db| serve::serve(config, db)),
         Some(Command::Migrate) => migrate(&config),
+        Some(Command::Demo { scale }) => demo_command(config, scale),
         Some(Command::Admin { command: AdminCommand::Create { email, password_stdin, display_name } }) => {
             create_admin(&config, &email, password_stdin, display_name)
         }
@@ -132,6 +140,26 @@ fn migrate(config: &Config) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn demo_command(config: Config, scale: Option<u64>) -> Result<(), String> {
+    let db = serve::prepare(&config)?;
+    let state = serve::state(config, db)?;
+    actix_web::rt::System::new().block_on(async move {
+        let empty = state.db.run(crate::demo::is_empty).await.map_err(|e| e.to_string())?;
+        if empty {
+            let s = crate::demo::load(&state).await?;
+            println!("loaded the demo: {} bureaus, {} datasets, {} files", s.bureaus, s.datasets, s.files);
+            println!("demo accounts share the password {:?}: {}", crate::demo::DEMO_PASSWORD, crate::demo::DEMO_ADMIN);
+        } else if scale.is_none() {
+            return Err("the database is not empty; the demo loads only into an empty database".to_string());
+        }
+        if let Some(n) = scale {
+            let made = crate::demo::scale::generate(&state, n).await?;
+            println!("generated {made} synthetic datasets");
+        }
+        Ok(())
+    })
 }
 
 fn read_password(from_stdin: bool) -> Result<String, String> {

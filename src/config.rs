@@ -9,6 +9,17 @@ use clap::{Args, ValueEnum};
 
 use crate::db::DbUrl;
 
+/// Whether `serve` loads the demo catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoMode {
+    /// Into an empty SQLite database only (the default): a newcomer's first run.
+    Auto,
+    /// Into any empty database.
+    On,
+    /// Never.
+    Off,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -56,6 +67,17 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216), global = true)]
     pub body_limit: u64,
 
+    /// Largest accepted upload of a hosted file, in bytes.
+    #[arg(long, env = "DATAGATE_UPLOAD_LIMIT", default_value_t = 5 * 1024 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..), global = true)]
+    pub upload_limit: u64,
+
+    /// Where hosted files are stored: unset for DATA_DIR/files on the local
+    /// disk, or s3://bucket[/prefix] for an S3-compatible store (endpoint and
+    /// credentials from the AWS_* variables).
+    #[arg(long, env = "DATAGATE_STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+
     /// Consecutive failed logins for one account before it is throttled.
     #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
@@ -74,6 +96,11 @@ pub struct Settings {
     /// HTTP worker threads. Default: the number of CPU cores.
     #[arg(long, env = "DATAGATE_WORKERS", value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
     pub workers: Option<u32>,
+
+    /// Load the demo catalogue into an empty database at start: auto (SQLite
+    /// only), on, off. Demo accounts share a published password: never in production.
+    #[arg(long, env = "DATAGATE_DEMO", value_enum, default_value = "auto", global = true)]
+    pub demo: DemoMode,
 
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "DATAGATE_LOG_FORMAT", value_enum, default_value = "text", global = true)]
@@ -95,10 +122,13 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub jwt_key_file: PathBuf,
     pub body_limit: usize,
+    pub upload_limit: u64,
+    pub storage_url: Option<String>,
     pub login_max_failures: u32,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
     pub workers: usize,
+    pub demo: DemoMode,
     pub log_format: LogFormat,
     pub log: String,
 }
@@ -133,10 +163,13 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl),
             jwt_key_file: self.jwt_key_file.clone().unwrap_or_else(|| self.data_dir.join("jwt-ed25519.pem")),
             body_limit: self.body_limit as usize,
+            upload_limit: self.upload_limit,
+            storage_url: self.storage_url.clone().filter(|u| !u.trim().is_empty()),
             login_max_failures: self.login_max_failures,
             db_pool_size: self.db_pool_size,
             db_timeout: Duration::from_secs(self.db_timeout),
             workers,
+            demo: self.demo,
             log_format: self.log_format,
             log: self.log.clone(),
         })
@@ -156,10 +189,13 @@ impl Config {
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(2_592_000),
             body_limit: 1_048_576,
+            upload_limit: 64 * 1024 * 1024,
+            storage_url: None,
             login_max_failures: 5,
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),
             workers: 2,
+            demo: DemoMode::Off,
             log_format: LogFormat::Text,
             log: "info".into(),
         }

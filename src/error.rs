@@ -62,6 +62,8 @@ pub struct ErrorInner {
     pub context: Option<serde_json::Value>,
     pub retry_after: Option<u64>,
     pub allow: Option<String>,
+    /// For 416: `bytes */SIZE`.
+    pub content_range: Option<String>,
     /// For 500s: the real cause, logged, never sent.
     internal: Option<String>,
 }
@@ -104,6 +106,7 @@ impl AppError {
             context: None,
             retry_after: None,
             allow: None,
+            content_range: None,
             internal: None,
         }))
     }
@@ -150,6 +153,9 @@ impl AppError {
     }
     pub fn not_found_detail(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", Some(detail.into()))
+    }
+    pub fn gone(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, "gone", Some(detail.into()))
     }
     pub fn method_not_allowed(allow: Vec<String>) -> Self {
         let mut e = Self::new(
@@ -230,6 +236,8 @@ impl AppError {
             "grant-required" => "A grant is required",
             "organisation-suspended" => "Organisation suspended",
             "organisation-not-verified" => "Organisation not verified",
+            "not-open" => "Not open",
+            "listing-withdrawn" => "Listing withdrawn",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }
     }
@@ -263,6 +271,9 @@ impl ResponseError for AppError {
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(range) = &self.content_range {
+            res.insert_header((header::CONTENT_RANGE, range.clone()));
         }
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.clone()));

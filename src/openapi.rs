@@ -24,6 +24,7 @@ pub mod responses {
     problem_response!(Unauthorized, "No valid credential: missing, malformed, expired or revoked token or API key");
     problem_response!(Forbidden, "The caller may not do this (wrong role, organisation not verified or suspended)");
     problem_response!(NotFound, "No such resource, or not one the caller may see");
+    problem_response!(Gone, "The listing was withdrawn; its files are no longer offered");
     problem_response!(Conflict, "Conflicts with the current state or an existing record");
     problem_response!(PreconditionFailed, "If-Match does not match the current ETag: reload and retry");
     problem_response!(PreconditionRequired, "The request must carry If-Match with the current ETag");
@@ -64,7 +65,7 @@ see docs/API-DESIGN.md.",
         schemas(crate::error::Problem, crate::error::FieldError),
         responses(
             responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
-            responses::Conflict, responses::PreconditionFailed, responses::PreconditionRequired,
+            responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,
             responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
             responses::Unprocessable, responses::TooManyRequests, responses::Unavailable,
         ),
@@ -76,6 +77,9 @@ see docs/API-DESIGN.md.",
         (name = "enterprises", description = "AI enterprises: registration and verification"),
         (name = "bureaus", description = "Data-owning government departments"),
         (name = "users", description = "People of an organisation"),
+        (name = "datasets", description = "The open list of public data (公共数据资源开放清单)"),
+        (name = "distributions", description = "Files and APIs of listings: upload, download"),
+        (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -9,8 +9,9 @@ use actix_web::{HttpServer, web};
 use crate::app::{self, AppState, Spec};
 use crate::auth::keys::TokenKeys;
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, DemoMode};
 use crate::db::{Db, PoolSettings};
+use crate::demo;
 
 /// Opens the pool and waits up to `wait` for the database to answer, reporting
 /// the driver's own error if it never does.
@@ -42,22 +43,52 @@ pub fn prepare(config: &Config) -> Result<Db, String> {
     Ok(db)
 }
 
-pub fn serve(config: Config, db: Db) -> Result<(), String> {
+/// The application state for a command: the signing key and the file store.
+pub fn state(config: Config, db: Db) -> Result<web::Data<AppState>, String> {
     let keys = TokenKeys::load_or_create(&config.jwt_key_file)?;
+    Ok(web::Data::new(AppState::new(db, config, keys, SharedClock::system())?))
+}
+
+/// Loads the demo if the configuration asks for it and the database is empty.
+async fn maybe_load_demo(state: &AppState) -> Result<(), String> {
+    let wanted = match state.config.demo {
+        DemoMode::Off => false,
+        DemoMode::On => true,
+        DemoMode::Auto => state.db.url().is_sqlite(),
+    };
+    if !wanted || !state.db.run(demo::is_empty).await.map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let summary = demo::load(state).await?;
+    tracing::warn!(
+        bureaus = summary.bureaus,
+        datasets = summary.datasets,
+        files = summary.files,
+        "loaded the DEMO catalogue; demo accounts ({}, <bureau code>@demo.datagate.local, {}) share the password {:?} — \
+         for trying datagate out only (DATAGATE_DEMO=off to start empty)",
+        demo::DEMO_ADMIN,
+        demo::DEMO_ENTERPRISE_OWNER,
+        demo::DEMO_PASSWORD,
+    );
+    Ok(())
+}
+
+pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let bind = config.bind;
     let workers = config.workers;
     let backend = db.url().display();
-    let state = web::Data::new(AppState::new(db, config, keys, SharedClock::system()));
+    let state = state(config, db)?;
     let spec = Spec::build();
+    crate::listings::text::warm_up();
     let system = actix_web::rt::System::new();
-    system
-        .block_on(async move {
-            let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
-                .workers(workers)
-                .shutdown_timeout(30)
-                .bind(bind)?;
-            tracing::info!(%bind, database = %backend, "datagate listening; API docs at /docs/");
-            server.run().await
-        })
-        .map_err(|e| format!("server failed: {e}"))
+    system.block_on(async move {
+        maybe_load_demo(&state).await?;
+        let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
+            .workers(workers)
+            .shutdown_timeout(30)
+            .bind(bind)
+            .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+        tracing::info!(%bind, database = %backend, "datagate listening; API docs at /docs/");
+        server.run().await.map_err(|e| format!("server failed: {e}"))
+    })
 }

@@ -225,3 +225,10 @@ narrowed_caller!(
         AppError::forbidden("only users of a verified enterprise may do this")
     }
 );
+
+narrowed_caller!(
+    /// Someone who curates listings: a bureau publisher or an administrator.
+    Curator,
+    |c| c.is_admin() || (c.org.kind == OrgKind::Bureau && c.user.role == Role::Publisher),
+    |_| AppError::forbidden("only bureau publishers and administrators may do this")
+);

@@ -10,7 +10,7 @@ pub mod password;
 pub mod session;
 pub mod throttle;
 
-pub use extract::{Admin, Caller, Credential, EnterpriseUser, MaybeCaller, Publisher};
+pub use extract::{Admin, Caller, Credential, Curator, EnterpriseUser, MaybeCaller, Publisher};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

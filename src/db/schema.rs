@@ -91,6 +91,112 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    domains (code) {
+        code -> Text,
+        label_zh -> Text,
+        label_en -> Text,
+        eu_theme -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Backend-specific search columns (`search_vector` on PostgreSQL,
+    /// `search_rowid` on SQLite) are written in `db::backend` only.
+    listings (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        title -> Text,
+        title_en -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        summary_en -> Nullable<Text>,
+        domain -> Text,
+        bureau_id -> Text,
+        open_condition -> Text,
+        open_condition_reason -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        update_frequency -> Text,
+        temporal_start -> Nullable<Date>,
+        temporal_end -> Nullable<Date>,
+        spatial_coverage -> Nullable<Text>,
+        record_count -> Nullable<BigInt>,
+        data_items -> Text,
+        keywords -> Text,
+        formats -> Text,
+        contact -> Nullable<Text>,
+        licence -> Nullable<Text>,
+        terms_version -> Nullable<Integer>,
+        status -> Text,
+        withdrawn_reason -> Nullable<Text>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        modified_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listing_terms (listing_id, version) {
+        listing_id -> Text,
+        version -> Integer,
+        body -> Text,
+        sha256 -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    listing_revisions (id) {
+        id -> Text,
+        listing_id -> Text,
+        version -> Integer,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        action -> Text,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    listing_facets (listing_id, facet, value) {
+        listing_id -> Text,
+        facet -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    distributions (id) {
+        id -> Text,
+        listing_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        format -> Text,
+        media_type -> Text,
+        access_url -> Nullable<Text>,
+        object_key -> Nullable<Text>,
+        byte_size -> Nullable<BigInt>,
+        sha256 -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        uploaded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        modified_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(listings -> organisations (bureau_id));
+diesel::joinable!(listings -> domains (domain));
+diesel::joinable!(listing_terms -> listings (listing_id));
+diesel::joinable!(listing_revisions -> listings (listing_id));
+diesel::joinable!(listing_facets -> listings (listing_id));
+diesel::joinable!(distributions -> listings (listing_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -98,4 +204,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     login_throttle,
     audit_log,
+    domains,
+    listings,
+    listing_terms,
+    listing_revisions,
+    listing_facets,
+    distributions,
 );

@@ -34,9 +34,6 @@ impl RouteTable {
                         methods.push(name.to_string());
                     }
                 }
-                if methods.iter().any(|m| m == "GET") && !methods.iter().any(|m| m == "HEAD") {
-                    methods.push("HEAD".into());
-                }
                 (ResourceDef::new(path.as_str()), methods)
             })
             .collect();

@@ -111,12 +111,15 @@ async fn an_unreachable_database_is_503_with_retry_after_and_not_ready() {
             .unwrap();
     let err = pool.check_connection().unwrap_err();
     assert!(err.contains("127.0.0.1") || err.contains("connect"), "the real error is reported: {err}");
-    let state = actix_web::web::Data::new(datagate::app::AppState::new(
-        pool,
-        config,
-        datagate::auth::keys::TokenKeys::generate().unwrap(),
-        datagate::clock::SharedClock::system(),
-    ));
+    let state = actix_web::web::Data::new(
+        datagate::app::AppState::new(
+            pool,
+            config,
+            datagate::auth::keys::TokenKeys::generate().unwrap(),
+            datagate::clock::SharedClock::system(),
+        )
+        .unwrap(),
+    );
     let spec = datagate::app::Spec::build();
     let server = actix_test::start(move || datagate::app::build(state.clone(), spec.clone()));
     let mut r = server.get("/readyz").send().await.unwrap();

@@ -149,7 +149,8 @@ impl TestApp {
         pool.migrate().expect("migrations");
         let clock = ManualClock::new(Utc::now());
         let keys = TokenKeys::generate().expect("keys");
-        let state = web::Data::new(AppState::new(pool, config, keys, SharedClock(Arc::new(clock.clone()))));
+        let state =
+            web::Data::new(AppState::new(pool, config, keys, SharedClock(Arc::new(clock.clone()))).expect("state"));
         let spec = Spec::build();
         let server_state = state.clone();
         let server = actix_test::start(move || app::build(server_state.clone(), spec.clone()));
@@ -300,4 +301,121 @@ pub fn registration(name: &str, uscc: &str, owner_email: &str) -> Value {
         "contact": {"name": "王明", "phone": "+86 21 5555 0100", "email": "contact@example.cn"},
         "owner": {"email": owner_email, "password": PASSWORD, "display_name": "Owner"}
     })
+}
+
+/// A complete dataset body for `POST /datasets`.
+pub fn dataset_body(name: &str, title: &str, condition: &str) -> Value {
+    let restricted = condition != "unconditional";
+    json!({
+        "name": name,
+        "title": title,
+        "title_en": "Test dataset",
+        "summary": format!("{title}的测试摘要。"),
+        "domain": "education",
+        "open_condition": condition,
+        "open_condition_reason": if restricted { json!("含个人信息") } else { Value::Null },
+        "legal_basis": if restricted { json!("《上海市公共数据开放暂行办法》第十五条") } else { Value::Null },
+        "update_frequency": "monthly",
+        "keywords": ["测试"],
+        "licence": "CC-BY-4.0",
+        "terms": "使用本数据须注明来源。",
+        "data_items": [{"name": "code", "label": "代码", "type": "string", "description": "唯一代码"}]
+    })
+}
+
+impl TestApp {
+    /// Creates a dataset as `who`; returns the response body.
+    pub async fn create_dataset(&self, who: &Session, body: Value) -> Value {
+        self.post("/api/v1/datasets", Some(&who.token), body).await.expect(201).json()
+    }
+
+    /// Adds a hosted distribution and uploads `bytes`; returns the distribution.
+    pub async fn add_file(&self, who: &Session, dataset: &str, bytes: &[u8]) -> Value {
+        let d = self
+            .post(
+                &format!("/api/v1/datasets/{dataset}/distributions"),
+                Some(&who.token),
+                json!({"name": "数据文件", "format": "CSV"}),
+            )
+            .await
+            .expect(201)
+            .json();
+        let id = d["id"].as_str().expect("id").to_string();
+        self.raw(
+            "PUT",
+            &format!("/api/v1/distributions/{id}/file?file_name=data.csv"),
+            &[("Authorization", &format!("Bearer {}", who.token)), ("Content-Type", "text/csv")],
+            bytes.to_vec(),
+        )
+        .await
+        .expect(200)
+        .json()
+    }
+
+    /// A published dataset with one hosted file; returns (dataset, distribution).
+    pub async fn published_dataset(&self, who: &Session, name: &str, title: &str, condition: &str) -> (Value, Value) {
+        self.create_dataset(who, dataset_body(name, title, condition)).await;
+        let d = self.add_file(who, name, format!("code\n{name}\n").as_bytes()).await;
+        let ds = self
+            .post(&format!("/api/v1/datasets/{name}/publish"), Some(&who.token), json!({}))
+            .await
+            .expect(200)
+            .json();
+        (ds, d)
+    }
+
+    /// Sends a request with extra headers and an optional JSON body.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Resp {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.server.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let body = res.body().limit(256 * 1024 * 1024).await.expect("body read").to_vec();
+        Resp { status: res.status(), headers: res.headers().clone(), body }
+    }
+}
+
+impl TestApp {
+    /// Publishes a dataset whose one distribution is an external API (no upload).
+    pub async fn quick_dataset(&self, who: &Session, body: Value) -> Value {
+        let name = body["name"].as_str().expect("name").to_string();
+        self.create_dataset(who, body).await;
+        self.post(
+            &format!("/api/v1/datasets/{name}/distributions"),
+            Some(&who.token),
+            json!({"name": "接口", "format": "API", "access_url": "https://data.sh.gov.cn/api/test"}),
+        )
+        .await
+        .expect(201);
+        self.post(&format!("/api/v1/datasets/{name}/publish"), Some(&who.token), json!({})).await.expect(200).json()
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn q(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -7,4 +7,8 @@ mod accounts;
 mod api_keys;
 mod auth;
 mod contract;
+mod datasets;
 mod errors;
+mod files;
+mod openlist;
+mod search;

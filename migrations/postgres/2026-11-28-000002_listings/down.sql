@@ -1,0 +1,6 @@
+DROP TABLE distributions;
+DROP TABLE listing_facets;
+DROP TABLE listing_revisions;
+DROP TABLE listing_terms;
+DROP TABLE listings;
+DROP TABLE domains;

@@ -1,0 +1,92 @@
+//! Small, plausible sample files for demo distributions, generated from a
+//! dataset's data items with a generator seeded by its name (the same demo
+//! every time).
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+
+use crate::listings::{DataItem, DataType};
+
+const ROWS: usize = 40;
+const DISTRICTS: &[&str] = &[
+    "黄浦区",
+    "徐汇区",
+    "长宁区",
+    "静安区",
+    "普陀区",
+    "虹口区",
+    "杨浦区",
+    "闵行区",
+    "宝山区",
+    "嘉定区",
+    "浦东新区",
+    "金山区",
+    "松江区",
+    "青浦区",
+    "奉贤区",
+    "崇明区",
+];
+
+fn rng_for(seed: &str) -> StdRng {
+    let digest = Sha256::digest(seed.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    StdRng::seed_from_u64(u64::from_le_bytes(bytes))
+}
+
+fn value(item: &DataItem, row: usize, rng: &mut StdRng) -> serde_json::Value {
+    use serde_json::json;
+    let name = item.name.as_str();
+    match item.data_type {
+        DataType::Integer => json!(rng.gen_range(0..5000)),
+        DataType::Decimal => json!((rng.gen_range(0.0..1000.0f64) * 100.0).round() / 100.0),
+        DataType::Boolean => json!(rng.gen_bool(0.5)),
+        DataType::Date => json!(format!("2024-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28))),
+        DataType::Datetime => json!(format!(
+            "2024-{:02}-{:02}T{:02}:{:02}:00+08:00",
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+            rng.gen_range(0..24),
+            rng.gen_range(0..60)
+        )),
+        DataType::GeoPoint => {
+            json!(format!("{:.5},{:.5}", 121.2 + rng.gen_range(0.0..0.7), 30.9 + rng.gen_range(0.0..0.5)))
+        }
+        DataType::Code => {
+            json!(format!("{}{:03}", name.chars().next().unwrap_or('C').to_ascii_uppercase(), rng.gen_range(1..40)))
+        }
+        _ if name.contains("district") => json!(DISTRICTS[rng.gen_range(0..DISTRICTS.len())]),
+        _ if item.personal => json!(format!("已脱敏-{:06}", rng.gen_range(0..1_000_000))),
+        _ if name.contains("name") => json!(format!("{}{}", item.label.trim_end_matches("名称"), row + 1)),
+        _ if name.contains("address") => {
+            json!(format!("上海市{}样例路{}号", DISTRICTS[rng.gen_range(0..DISTRICTS.len())], rng.gen_range(1..999)))
+        }
+        _ => json!(format!("{}-{:04}", item.label, row + 1)),
+    }
+}
+
+fn csv_field(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The bytes of a sample file in `format` (CSV or JSON; anything else CSV).
+pub fn sample(seed: &str, items: &[DataItem], format: &str) -> Vec<u8> {
+    let mut rng = rng_for(seed);
+    let rows: Vec<Vec<serde_json::Value>> =
+        (0..ROWS).map(|r| items.iter().map(|i| value(i, r, &mut rng)).collect()).collect();
+    if format.eq_ignore_ascii_case("json") {
+        let objects: Vec<serde_json::Map<String, serde_json::Value>> =
+            rows.into_iter().map(|row| items.iter().map(|i| i.name.clone()).zip(row).collect()).collect();
+        return serde_json::to_vec_pretty(&objects).unwrap_or_default();
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(items.iter().map(|i| i.name.as_str()));
+    for row in rows {
+        let _ = w.write_record(row.iter().map(csv_field));
+    }
+    w.into_inner().unwrap_or_default()
+}

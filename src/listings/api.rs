@@ -1,0 +1,276 @@
+//! The HTTP side shared by both catalogues: reading a listing with ETag and
+//! Last-Modified (and 304), list parameters, and the bodies of the handlers
+//! that datasets and corpora expose under their own paths.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::search::{self, COMMON_FACETS, Cursor, FacetDim, Search, SortOrder, Visibility};
+use super::service::{self, ListingSpec, kind_name};
+use super::types::{ListingOut, ListingPage, ListingSummary, Revision};
+use super::{Listing, ListingKind, ListingStatus, model};
+use crate::app::AppState;
+use crate::auth::{Caller, Curator, MaybeCaller};
+use crate::db::DbConn;
+use crate::db::types::db_time;
+use crate::distributions::{Distribution, model as dist_model};
+use crate::error::{AppError, AppResult};
+use crate::http::paging::{Page, PageParams, decode_cursor, encode_cursor};
+use crate::listings::text::query_tokens;
+use crate::orgs::types::Reason;
+
+/// Assembles the full view of a listing.
+pub fn detail(conn: &mut DbConn, l: &Listing) -> AppResult<ListingOut> {
+    let bureau = model::bureau_ref(conn, l.bureau_id)?;
+    let terms = model::terms(conn, l.id, l.terms_version)?;
+    let distributions = dist_model::of_listing(conn, l.id)?.iter().map(Distribution::from).collect();
+    Ok(ListingOut::new(l, bureau, terms, distributions))
+}
+
+fn http_date(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// A response carrying a listing's ETag and Last-Modified.
+pub fn with_validators(mut res: HttpResponse, l: &Listing) -> HttpResponse {
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&l.etag()) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&http_date(l.modified_at)) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// GET of one listing. A matching If-None-Match is answered 304 after reading
+/// only the listing's version, not its body.
+pub async fn get(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: Option<Caller>,
+    kind: ListingKind,
+    key: String,
+) -> AppResult<Result<(Listing, ListingOut), HttpResponse>> {
+    let visibility = Visibility::of(caller.as_ref());
+    let wants_revalidation = req.headers().contains_key(header::IF_NONE_MATCH);
+    if wants_revalidation {
+        let k = key.clone();
+        let head = state.db.run(move |conn| model::find_head(conn, kind, &k)).await?;
+        if let Some(h) = head.filter(|h| visibility.sees(h.status, h.bureau_id)) {
+            let etag = super::etag_of(h.id, h.version);
+            if if_none_match_hits(req, &etag) {
+                let mut res = HttpResponse::NotModified().finish();
+                if let Ok(v) = HeaderValue::from_str(&etag) {
+                    res.headers_mut().insert(header::ETAG, v);
+                }
+                return Ok(Err(res));
+            }
+        }
+    }
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(l) = model::find(conn, kind, &key)? else { return Ok(None) };
+            if !visibility.sees(l.status, l.bureau_id) {
+                return Ok(None);
+            }
+            let out = detail(conn, &l)?;
+            Ok(Some((l, out)))
+        })
+        .await?;
+    found.map(Ok).ok_or_else(|| AppError::not_found(kind_name(kind)))
+}
+
+/// The If-Match value a change must carry.
+pub fn required_if_match(req: &HttpRequest) -> AppResult<String> {
+    req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string).ok_or_else(|| {
+        AppError::precondition_required(
+            "send If-Match with the ETag you last read, so that concurrent edits are not lost",
+        )
+    })
+}
+
+/// Runs a change and answers with the changed listing and its validators.
+pub async fn respond_changed<F>(state: &AppState, status: actix_web::http::StatusCode, f: F) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<Listing> + Send + 'static,
+{
+    let (l, out) = state
+        .db
+        .write(move |conn| {
+            let l = f(conn)?;
+            let out = detail(conn, &l)?;
+            Ok((l, out))
+        })
+        .await?;
+    let mut res = HttpResponse::build(status);
+    if status == actix_web::http::StatusCode::CREATED {
+        let path = match l.kind {
+            ListingKind::Dataset => "datasets",
+            ListingKind::Corpus => "corpora",
+        };
+        res.insert_header((header::LOCATION, format!("/api/v1/{path}/{}", l.id)));
+    }
+    Ok(with_validators(res.json(out), &l))
+}
+
+pub async fn create<S: ListingSpec>(state: &AppState, caller: Curator, input: S::Input) -> AppResult<HttpResponse> {
+    let now = state.clock.db_now();
+    respond_changed(state, actix_web::http::StatusCode::CREATED, move |conn| {
+        service::create::<S>(conn, &caller, input, now)
+    })
+    .await
+}
+
+pub async fn update<S: ListingSpec>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: Curator,
+    key: String,
+    patch: serde_json::Value,
+) -> AppResult<HttpResponse> {
+    let if_match = required_if_match(req)?;
+    let now = state.clock.db_now();
+    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
+        service::update::<S>(conn, &caller, &key, &if_match, patch, now)
+    })
+    .await
+}
+
+pub async fn publish(state: &AppState, caller: Curator, kind: ListingKind, key: String) -> AppResult<HttpResponse> {
+    let now = state.clock.db_now();
+    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
+        service::publish(conn, kind, &caller, &key, now)
+    })
+    .await
+}
+
+pub async fn withdraw(
+    state: &AppState,
+    caller: Curator,
+    kind: ListingKind,
+    key: String,
+    body: Reason,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.db_now();
+    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
+        service::withdraw(conn, kind, &caller, &key, &body.reason, now)
+    })
+    .await
+}
+
+pub async fn revisions(
+    state: &AppState,
+    caller: MaybeCaller,
+    kind: ListingKind,
+    key: String,
+    paging: PageParams,
+) -> AppResult<Page<Revision>> {
+    let limit = paging.limit()?;
+    let after: Option<String> = paging.after()?;
+    let visibility = Visibility::of(caller.0.as_ref());
+    let (rows, total) = state
+        .db
+        .run(move |conn| {
+            let l = model::find(conn, kind, &key)?
+                .filter(|l| visibility.sees(l.status, l.bureau_id))
+                .ok_or_else(|| AppError::not_found(kind_name(kind)))?;
+            model::revisions(conn, l.id, after, limit)
+        })
+        .await?;
+    Ok(Page::from_rows(rows, limit, total, |r| r.id.clone()))
+}
+
+/// Filters every catalogue list accepts.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CommonFilters {
+    pub q: Option<String>,
+    pub domain: Option<String>,
+    pub open_condition: Option<super::OpenCondition>,
+    pub bureau: Option<crate::orgs::OrgId>,
+    pub format: Option<String>,
+    pub update_frequency: Option<super::UpdateFrequency>,
+    pub keyword: Option<String>,
+    pub licence: Option<String>,
+    pub modified_since: Option<DateTime<Utc>>,
+    pub status: Option<ListingStatus>,
+    pub sort: Option<SortOrder>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl CommonFilters {
+    /// The search these filters describe, for a caller.
+    pub fn search(&self, kind: ListingKind, caller: Option<&Caller>) -> AppResult<Search> {
+        let mut s = Search::new(kind, Visibility::of(caller));
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            if q.chars().count() > 200 {
+                return Err(AppError::invalid("q", "must be at most 200 characters"));
+            }
+            s.tokens = Some(query_tokens(q));
+        }
+        s.domain = self.domain.clone();
+        s.open_condition = self.open_condition;
+        s.bureau = self.bureau;
+        s.update_frequency = self.update_frequency;
+        s.status = self.status;
+        s.modified_since = self.modified_since.map(db_time);
+        if let Some(f) = &self.format {
+            s.facet_filters.push(("format".into(), f.trim().to_uppercase()));
+        }
+        if let Some(k) = &self.keyword {
+            s.facet_filters.push(("keyword".into(), k.trim().to_lowercase()));
+        }
+        if let Some(l) = &self.licence {
+            s.facet_filters.push(("licence".into(), l.trim().to_string()));
+        }
+        Ok(s)
+    }
+
+    pub fn order(&self, searching: bool) -> SortOrder {
+        self.sort.unwrap_or(if searching { SortOrder::Relevance } else { SortOrder::Modified })
+    }
+}
+
+/// A page of a catalogue with facets.
+pub async fn list(
+    state: &AppState,
+    s: Search,
+    order: SortOrder,
+    paging: PageParams,
+    facet_dims: Vec<FacetDim>,
+) -> AppResult<ListingPage> {
+    let limit = paging.limit()?;
+    let after: Option<Cursor> = paging.cursor.as_deref().map(decode_cursor).transpose()?;
+    state
+        .db
+        .run(move |conn| {
+            let (hits, next) = search::page(conn, &s, order, after.as_ref(), limit)?;
+            let total = search::count(conn, &s)?;
+            let facets = search::facets(conn, &s, &facet_dims)?;
+            Ok(ListingPage {
+                items: hits.into_iter().map(|h| ListingSummary::new(&h.listing, h.bureau, h.score)).collect(),
+                total,
+                limit,
+                next_cursor: next.map(|c| encode_cursor(&c)),
+                facets,
+            })
+        })
+        .await
+}
+
+/// The facets of the open list.
+pub fn dataset_facets() -> Vec<FacetDim> {
+    COMMON_FACETS.to_vec()
+}
