@@ -246,3 +246,115 @@ pub fn text_order(backend: Backend, column: &str) -> String {
         Backend::Sqlite => column.to_string(),
     }
 }
+
+// ---- Batch writes -------------------------------------------------------
+//
+// The multi-backend connection cannot insert a `Vec` of rows at once, so
+// batch inserts run on the inner connection here.
+
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// Rows per multi-row INSERT: well under SQLite's limit of bound variables.
+const BATCH_ROWS: usize = 500;
+
+pub fn insert_facets(conn: &mut DbConn, rows: &[crate::listings::model::FacetRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS * 4) {
+        batch_insert!(conn, crate::db::schema::listing_facets::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn insert_listings(conn: &mut DbConn, rows: &[crate::listings::Listing]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        batch_insert!(conn, crate::db::schema::listings::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn insert_revisions(conn: &mut DbConn, rows: &[crate::listings::model::RevisionRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS * 2) {
+        batch_insert!(conn, crate::db::schema::listing_revisions::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn insert_terms(conn: &mut DbConn, rows: &[crate::listings::model::TermsRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS * 2) {
+        batch_insert!(conn, crate::db::schema::listing_terms::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn insert_distributions(conn: &mut DbConn, rows: &[crate::distributions::DistributionRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        batch_insert!(conn, crate::db::schema::distributions::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// One listing's entry for [`write_search_index_batch`].
+pub struct IndexEntry {
+    pub listing_id: String,
+    pub tsvector: String,
+    pub title: String,
+    pub keywords: String,
+    pub body: String,
+}
+
+/// Writes the index entries of many new listings at once.
+pub fn write_search_index_batch(conn: &mut DbConn, entries: &[IndexEntry]) -> QueryResult<()> {
+    let backend = backend_of(conn);
+    for chunk in entries.chunks(BATCH_ROWS) {
+        match backend {
+            Backend::Postgres => {
+                let mut b = SqlBuilder::new(backend);
+                b.push("UPDATE listings SET search_vector = CAST(v.sv AS tsvector) FROM (VALUES ");
+                for (i, e) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        b.push(", ");
+                    }
+                    b.push("(").bind(e.listing_id.as_str()).push(", ").bind(e.tsvector.as_str()).push(")");
+                }
+                b.push(") AS v(id, sv) WHERE listings.id = v.id");
+                b.execute(conn)?;
+            }
+            Backend::Sqlite => {
+                #[derive(QueryableByName)]
+                struct Max {
+                    #[diesel(sql_type = BigInt)]
+                    n: i64,
+                }
+                let max: Vec<Max> = SqlBuilder::new(backend)
+                    .push("SELECT COALESCE(MAX(search_rowid), 0) AS n FROM listings")
+                    .clone()
+                    .load(conn)?;
+                let mut next = max.first().map(|m| m.n).unwrap_or(0);
+                let mut fts = SqlBuilder::new(backend);
+                fts.push("INSERT INTO listing_fts (rowid, title, keywords, body) VALUES ");
+                for (i, e) in chunk.iter().enumerate() {
+                    next += 1;
+                    let mut b = SqlBuilder::new(backend);
+                    b.push("UPDATE listings SET search_rowid = ")
+                        .bind(next)
+                        .push(" WHERE id = ")
+                        .bind(e.listing_id.as_str());
+                    b.execute(conn)?;
+                    if i > 0 {
+                        fts.push(", ");
+                    }
+                    fts.push("(").bind(next).push(", ").bind(e.title.as_str()).push(", ");
+                    fts.bind(e.keywords.as_str()).push(", ").bind(e.body.as_str()).push(")");
+                }
+                fts.execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}

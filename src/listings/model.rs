@@ -77,13 +77,13 @@ pub fn bureau_ref(conn: &mut DbConn, id: OrgId) -> AppResult<BureauRef> {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = listing_terms)]
-struct TermsRow {
-    listing_id: ListingId,
-    version: i32,
-    body: String,
-    sha256: String,
-    created_at: NaiveDateTime,
-    created_by: UserId,
+pub struct TermsRow {
+    pub listing_id: ListingId,
+    pub version: i32,
+    pub body: String,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: UserId,
 }
 
 impl From<TermsRow> for Terms {
@@ -124,14 +124,23 @@ pub fn add_terms(conn: &mut DbConn, id: ListingId, body: &str, by: UserId, now: 
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = listing_revisions)]
-struct RevisionRow {
-    id: String,
-    listing_id: ListingId,
-    version: i32,
-    at: NaiveDateTime,
-    actor_user_id: Option<UserId>,
-    action: String,
-    changes: Json<Vec<FieldChange>>,
+pub struct RevisionRow {
+    pub id: String,
+    pub listing_id: ListingId,
+    pub version: i32,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<UserId>,
+    pub action: String,
+    pub changes: Json<Vec<FieldChange>>,
+}
+
+/// One facet value of a listing.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = listing_facets)]
+pub struct FacetRow {
+    pub listing_id: ListingId,
+    pub facet: String,
+    pub value: String,
 }
 
 pub fn add_revision(
@@ -197,37 +206,15 @@ pub struct IndexExtras {
 /// formats column, the facet values and the full-text entry. Call it in the
 /// transaction of every change.
 pub fn reindex(conn: &mut DbConn, l: &Listing, extras: &IndexExtras) -> AppResult<Vec<String>> {
-    let mut formats: Vec<String> = distributions::table
-        .filter(distributions::listing_id.eq(l.id))
-        .filter(distributions::removed_at.is_null())
-        .select(distributions::format)
-        .distinct()
-        .load(conn)?;
-    formats.iter_mut().for_each(|f| *f = f.to_uppercase());
-    formats.sort();
-    formats.dedup();
+    let formats = live_formats(conn, l.id)?;
     diesel::update(listings::table.find(l.id)).set(listings::formats.eq(Json(formats.clone()))).execute(conn)?;
-
-    let mut facets: Vec<(&str, String)> = Vec::new();
-    facets.extend(formats.iter().map(|f| ("format", f.clone())));
-    facets.extend(l.keywords.0.iter().map(|k| ("keyword", k.to_lowercase())));
-    if let Some(licence) = &l.licence {
-        facets.push(("licence", licence.clone()));
-    }
-    facets.extend(extras.facets.iter().cloned());
-    facets.sort();
-    facets.dedup();
+    let facets = facet_values(l, &formats, extras);
     diesel::delete(listing_facets::table.filter(listing_facets::listing_id.eq(l.id))).execute(conn)?;
-    for (facet, value) in &facets {
-        diesel::insert_into(listing_facets::table)
-            .values((
-                listing_facets::listing_id.eq(l.id),
-                listing_facets::facet.eq(*facet),
-                listing_facets::value.eq(value),
-            ))
-            .execute(conn)?;
-    }
-
+    let rows: Vec<FacetRow> = facets
+        .into_iter()
+        .map(|(facet, value)| FacetRow { listing_id: l.id, facet: facet.to_string(), value })
+        .collect();
+    backend::insert_facets(conn, &rows)?;
     let doc = search_doc(l, extras);
     backend::write_search_index(
         conn,
@@ -238,6 +225,34 @@ pub fn reindex(conn: &mut DbConn, l: &Listing, extras: &IndexExtras) -> AppResul
         &doc.body.join(" "),
     )?;
     Ok(formats)
+}
+
+/// The upper-cased formats of a listing's live distributions.
+fn live_formats(conn: &mut DbConn, id: ListingId) -> AppResult<Vec<String>> {
+    let mut formats: Vec<String> = distributions::table
+        .filter(distributions::listing_id.eq(id))
+        .filter(distributions::removed_at.is_null())
+        .select(distributions::format)
+        .distinct()
+        .load(conn)?;
+    formats.iter_mut().for_each(|f| *f = f.to_uppercase());
+    formats.sort();
+    formats.dedup();
+    Ok(formats)
+}
+
+/// The facet values of a listing: formats, keywords, licence and the kind's own.
+pub fn facet_values(l: &Listing, formats: &[String], extras: &IndexExtras) -> Vec<(&'static str, String)> {
+    let mut facets: Vec<(&'static str, String)> = Vec::new();
+    facets.extend(formats.iter().map(|f| ("format", f.clone())));
+    facets.extend(l.keywords.0.iter().map(|k| ("keyword", k.to_lowercase())));
+    if let Some(licence) = &l.licence {
+        facets.push(("licence", licence.clone()));
+    }
+    facets.extend(extras.facets.iter().cloned());
+    facets.sort();
+    facets.dedup();
+    facets
 }
 
 /// The indexed text of a listing.

@@ -136,3 +136,40 @@ async fn the_demo_catalogue_is_populated_searchable_and_downloadable() {
     // Demo accounts sign in.
     app.login(datagate::demo::DEMO_ADMIN, datagate::demo::DEMO_PASSWORD).await.expect(200);
 }
+
+#[actix_web::test]
+async fn scale_generation_writes_complete_searchable_listings_in_batches() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // Without a bureau there is nothing to file under.
+    assert!(datagate::demo::scale::generate(&app.state, 10).await.is_err());
+    let b = app.bureau(&admin, "sh-env").await;
+    app.publisher(&admin, &b).await;
+    let made = datagate::demo::scale::generate(&app.state, 1_203).await.expect("generated");
+    assert_eq!(made, 1_203);
+    let all = app.get("/api/v1/datasets", Some(&admin.token)).await.expect(200).json();
+    assert_eq!(all["total"], 1_203);
+    let public = app.get("/api/v1/datasets?limit=100", None).await.json();
+    let visible = public["total"].as_i64().unwrap();
+    assert!(visible < 1_203 && visible > 1_000, "drafts are hidden: {visible}");
+    let conditions = public["facets"]["open_condition"].as_array().unwrap();
+    assert_eq!(conditions.len(), 3);
+    let sum: i64 = conditions.iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(sum, visible);
+    // Searchable in Chinese and English, with revisions and terms like any listing.
+    let air = app.get(&format!("/api/v1/datasets?q={}", q("空气质量")), None).await.json();
+    assert!(air["total"].as_i64().unwrap() > 0);
+    let hosp = app.get("/api/v1/datasets?q=hospitals", None).await.json();
+    assert!(hosp["total"].as_i64().unwrap() > 0);
+    let item = &hosp["items"][0];
+    let d = app.get(&format!("/api/v1/datasets/{}", item["id"].as_str().unwrap()), None).await.expect(200).json();
+    assert_eq!(d["distributions"].as_array().unwrap().len(), 1);
+    if d["open_condition"] != "unconditional" {
+        assert_eq!(d["terms"]["version"], 1);
+    }
+    let revs = app.get(&format!("/api/v1/datasets/{}/revisions", item["id"].as_str().unwrap()), None).await.json();
+    assert_eq!(revs["total"], 1);
+    // A second run adds more without clashing names.
+    datagate::demo::scale::generate(&app.state, 5).await.expect("again");
+    assert_eq!(app.get("/api/v1/datasets", Some(&admin.token)).await.json()["total"], 1_208);
+}
