@@ -24,7 +24,7 @@ use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::openapi::{ApiDoc, render};
-use crate::{auth, distributions, listings, ops, orgs};
+use crate::{auth, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -85,7 +85,22 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(distributions::api::delete_distribution)
         .service(distributions::api::upload_distribution_file)
         .service(distributions::api::get_distribution_file)
-        .service(distributions::api::head_distribution_file);
+        .service(distributions::api::head_distribution_file)
+        .service(grants::requests::create_access_request)
+        .service(grants::requests::list_access_requests)
+        .service(grants::requests::get_access_request)
+        .service(grants::decisions::create_access_request_opinion)
+        .service(grants::decisions::approve_access_request)
+        .service(grants::decisions::reject_access_request)
+        .service(grants::decisions::withdraw_access_request)
+        .service(grants::grants_api::list_grants)
+        .service(grants::grants_api::get_grant)
+        .service(grants::grants_api::revoke_grant)
+        .service(grants::tokens::create_grant_access_token)
+        .service(grants::tokens::create_token_introspection)
+        .service(grants::usage::create_usage_report)
+        .service(grants::usage::list_usage_reports)
+        .service(grants::access_log::list_access_log);
 }
 
 /// Every documented route, registered on an app.

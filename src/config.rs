@@ -78,6 +78,21 @@ pub struct Settings {
     #[arg(long, env = "DATAGATE_STORAGE_URL", global = true)]
     pub storage_url: Option<String>,
 
+    /// The longest grant, in days, unless a listing sets its own maximum.
+    #[arg(long, env = "DATAGATE_MAX_GRANT_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub max_grant_days: u32,
+
+    /// Days an administrator has to decide an access request before it is overdue.
+    #[arg(long, env = "DATAGATE_REVIEW_DAYS", default_value_t = 15,
+          value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub review_days: u32,
+
+    /// Default interval, in days, between a grant's usage reports.
+    #[arg(long, env = "DATAGATE_REPORT_INTERVAL_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub report_interval_days: u32,
+
     /// Consecutive failed logins for one account before it is throttled.
     #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
@@ -124,6 +139,9 @@ pub struct Config {
     pub body_limit: usize,
     pub upload_limit: u64,
     pub storage_url: Option<String>,
+    pub max_grant_days: u32,
+    pub review_days: u32,
+    pub report_interval_days: u32,
     pub login_max_failures: u32,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
@@ -165,6 +183,9 @@ impl Settings {
             body_limit: self.body_limit as usize,
             upload_limit: self.upload_limit,
             storage_url: self.storage_url.clone().filter(|u| !u.trim().is_empty()),
+            max_grant_days: self.max_grant_days,
+            review_days: self.review_days,
+            report_interval_days: self.report_interval_days,
             login_max_failures: self.login_max_failures,
             db_pool_size: self.db_pool_size,
             db_timeout: Duration::from_secs(self.db_timeout),
@@ -191,6 +212,9 @@ impl Config {
             body_limit: 1_048_576,
             upload_limit: 64 * 1024 * 1024,
             storage_url: None,
+            max_grant_days: 365,
+            review_days: 15,
+            report_interval_days: 90,
             login_max_failures: 5,
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),

@@ -237,6 +237,7 @@ impl AppError {
             "organisation-suspended" => "Organisation suspended",
             "organisation-not-verified" => "Organisation not verified",
             "not-open" => "Not open",
+            "grant-not-active" => "Grant not active",
             "listing-withdrawn" => "Listing withdrawn",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod distributions;
 pub mod error;
+pub mod grants;
 pub mod http;
 pub mod listings;
 pub mod openapi;

@@ -79,6 +79,7 @@ see docs/API-DESIGN.md.",
         (name = "users", description = "People of an organisation"),
         (name = "datasets", description = "The open list of public data (公共数据资源开放清单)"),
         (name = "distributions", description = "Files and APIs of listings: upload, download"),
+        (name = "access", description = "Access requests, grants, data tokens, the access log and usage reports"),
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
         (name = "operations", description = "Health and readiness"),
     )

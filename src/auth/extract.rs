@@ -77,7 +77,7 @@ impl Caller {
 }
 
 /// The bearer credential of a request, if it carries one.
-fn bearer(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub fn bearer(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -92,7 +92,7 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, AppError> {
 
 /// Resolves a bearer credential to a live user of a non-suspended
 /// organisation. Token checks happen before any database work.
-async fn authenticate(req: &HttpRequest, token: String) -> Result<Caller, AppError> {
+pub async fn authenticate_token(req: &HttpRequest, token: String) -> Result<Caller, AppError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::internal("application state missing"))?.clone();
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
@@ -137,7 +137,7 @@ impl FromRequest for Caller {
             let token = bearer(&req)?.ok_or_else(|| {
                 AppError::unauthorized("this endpoint needs Authorization: Bearer <token or API key>")
             })?;
-            authenticate(&req, token).await
+            authenticate_token(&req, token).await
         })
     }
 }
@@ -156,7 +156,7 @@ impl FromRequest for MaybeCaller {
         Box::pin(async move {
             match bearer(&req)? {
                 None => Ok(MaybeCaller(None)),
-                Some(token) => authenticate(&req, token).await.map(|c| MaybeCaller(Some(c))),
+                Some(token) => authenticate_token(&req, token).await.map(|c| MaybeCaller(Some(c))),
             }
         })
     }

@@ -136,6 +136,7 @@ diesel::table! {
         modified_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         withdrawn_at -> Nullable<Timestamp>,
+        max_grant_days -> Nullable<Integer>,
     }
 }
 
@@ -197,6 +198,99 @@ diesel::joinable!(listing_revisions -> listings (listing_id));
 diesel::joinable!(listing_facets -> listings (listing_id));
 diesel::joinable!(distributions -> listings (listing_id));
 
+diesel::table! {
+    access_requests (id) {
+        id -> Text,
+        listing_id -> Text,
+        enterprise_id -> Text,
+        requested_by -> Text,
+        purpose_category -> Text,
+        purpose -> Text,
+        scenario -> Text,
+        distribution_ids -> Text,
+        duration_days -> Integer,
+        security_measures -> Text,
+        terms_version -> Integer,
+        terms_sha256 -> Text,
+        previous_request_id -> Nullable<Text>,
+        renews_grant_id -> Nullable<Text>,
+        state -> Text,
+        submitted_at -> Timestamp,
+        review_deadline -> Timestamp,
+        opinion -> Nullable<Text>,
+        opinion_comment -> Nullable<Text>,
+        opinion_by -> Nullable<Text>,
+        opinion_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        request_id -> Text,
+        enterprise_id -> Text,
+        listing_id -> Text,
+        distribution_ids -> Text,
+        purpose_category -> Text,
+        purpose -> Text,
+        conditions -> Nullable<Text>,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        terms_version -> Integer,
+        terms_sha256 -> Text,
+        report_interval_days -> Integer,
+        next_report_due -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revoke_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        event -> Text,
+        grant_id -> Text,
+        listing_id -> Text,
+        enterprise_id -> Text,
+        distribution_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        api_key_id -> Nullable<Text>,
+        token_id -> Nullable<Text>,
+        bytes -> Nullable<BigInt>,
+        byte_range -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    usage_reports (id) {
+        id -> Text,
+        grant_id -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        period_start -> Date,
+        period_end -> Date,
+        usage -> Text,
+        models -> Nullable<Text>,
+        outcome -> Text,
+        incident -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(access_requests -> listings (listing_id));
+diesel::joinable!(grants -> listings (listing_id));
+diesel::joinable!(usage_reports -> grants (grant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -210,4 +304,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     listing_revisions,
     listing_facets,
     distributions,
+    access_requests,
+    grants,
+    access_log,
+    usage_reports,
 );

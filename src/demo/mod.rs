@@ -258,6 +258,7 @@ fn populate(
             }),
             licence: Some(ds.licence.clone()),
             terms: ds.terms.clone(),
+            max_grant_days: None,
         });
         let listing = service::create::<Dataset>(conn, caller, input, now)?;
         let key = listing.id.to_string();

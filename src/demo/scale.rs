@@ -278,6 +278,7 @@ fn generate_one(i: u64, rng: &mut StdRng, bureau: (OrgId, UserId), base: NaiveDa
         modified_at: modified,
         published_at: (status != ListingStatus::Draft).then_some(modified),
         withdrawn_at: (status == ListingStatus::Withdrawn).then_some(modified),
+        max_grant_days: None,
     };
     let distribution = DistributionRow {
         id: DistributionId::new(),

@@ -5,7 +5,7 @@
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, delete, get, head, patch, put, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, head, patch, put, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -535,21 +535,74 @@ pub async fn serve_file(
 async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
-    caller: MaybeCaller,
     id: DistributionId,
     head: bool,
 ) -> AppResult<HttpResponse> {
-    let viewer = caller.0.clone();
-    let (d, l) = state.db.run(move |conn| load_visible(conn, id, viewer.as_ref())).await?;
-    check_download(caller.0.as_ref(), &l)?;
-    serve_file(&state, &req, &d, head).await
+    use crate::grants::tokens::{DownloadAuth, check_grant_download, client_addr, download_auth};
+    match download_auth(&state, &req).await? {
+        DownloadAuth::Grant(claims) => {
+            let now = state.clock.db_now();
+            let (d, grant) = state
+                .db
+                .run(move |conn| {
+                    let d = model::find_live(conn, id)?.ok_or_else(|| AppError::not_found("distribution"))?;
+                    let grant = check_grant_download(conn, &claims, &d, now)?;
+                    Ok((d, (grant, claims)))
+                })
+                .await?;
+            let res = serve_file(&state, &req, &d, head).await?;
+            if !head && res.status().is_success() {
+                let (grant, claims) = grant;
+                let bytes = match actix_web::body::MessageBody::size(res.body()) {
+                    actix_web::body::BodySize::Sized(n) => Some(n as i64),
+                    _ => None,
+                };
+                let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let request_id = req.extensions().get::<crate::http::RequestId>().map(|r| r.0.clone());
+                let client = client_addr(&req);
+                state
+                    .db
+                    .run(move |conn| {
+                        crate::grants::access_log::record(
+                            conn,
+                            &crate::grants::access_log::LogEntry {
+                                at: now,
+                                event: "download",
+                                grant: &grant,
+                                distribution: Some(id.to_string()),
+                                user: Some(claims.sub.clone()),
+                                api_key: claims.key.clone(),
+                                token_id: Some(claims.jti.clone()),
+                                bytes,
+                                range,
+                                client,
+                                request_id,
+                            },
+                        )
+                    })
+                    .await?;
+            }
+            Ok(res)
+        }
+        auth => {
+            let caller = match auth {
+                DownloadAuth::Caller(c) => Some(c),
+                _ => None,
+            };
+            let viewer = caller.clone();
+            let (d, l) = state.db.run(move |conn| load_visible(conn, id, viewer.as_ref())).await?;
+            check_download(caller.as_ref(), &l)?;
+            serve_file(&state, &req, &d, head).await
+        }
+    }
 }
 
 /// Download a distribution's file.
 ///
 /// Published unconditional data: anyone, no account. Conditional data needs a
-/// grant (403 `grant-required` explains how to apply); `not_open` data is
-/// never handed out. Supports `Range` (206, 416), `If-None-Match` (304) and
+/// data token of an active grant (`POST /grants/{id}/access-tokens`), sent as
+/// `Authorization: Bearer …` or `?token=…`; without one, 403 `grant-required`
+/// explains how to apply. `not_open` data is never handed out. Supports `Range` (206, 416), `If-None-Match` (304) and
 /// `If-Range`; the ETag is the file's SHA-256.
 #[utoipa::path(
     tag = "distributions",
@@ -557,6 +610,7 @@ async fn download(
     params(
         ("id" = DistributionId, Path, description = "The distribution's id"),
         ("Range" = Option<String>, Header, description = "A single byte range, e.g. bytes=0-1023"),
+        ("token" = Option<String>, Query, description = "A data token, for tools that only take URLs"),
     ),
     responses(
         (status = 200, description = "The whole file", content_type = "application/octet-stream",
@@ -576,10 +630,9 @@ async fn download(
 pub async fn get_distribution_file(
     state: web::Data<AppState>,
     req: HttpRequest,
-    caller: MaybeCaller,
     id: web::Path<DistributionId>,
 ) -> AppResult<HttpResponse> {
-    download(state, req, caller, id.into_inner(), false).await
+    download(state, req, id.into_inner(), false).await
 }
 
 /// The headers of a download, without the body.
@@ -603,8 +656,7 @@ pub async fn get_distribution_file(
 pub async fn head_distribution_file(
     state: web::Data<AppState>,
     req: HttpRequest,
-    caller: MaybeCaller,
     id: web::Path<DistributionId>,
 ) -> AppResult<HttpResponse> {
-    download(state, req, caller, id.into_inner(), true).await
+    download(state, req, id.into_inner(), true).await
 }

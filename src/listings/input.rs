@@ -73,6 +73,10 @@ macro_rules! listing_input {
             /// access request records the version it accepted.
             #[serde(default)]
             pub terms: Option<String>,
+            /// The longest grant (in days) an access request may ask for; the
+            /// platform's default when absent.
+            #[serde(default)]
+            pub max_grant_days: Option<i32>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
 
@@ -101,6 +105,7 @@ macro_rules! listing_input {
                     contact: c.contact,
                     licence: c.licence,
                     terms: c.terms,
+                    max_grant_days: c.max_grant_days,
                     $($field,)*
                 }
             }
@@ -128,6 +133,7 @@ macro_rules! listing_input {
                     contact: self.contact.clone(),
                     licence: self.licence.clone(),
                     terms: self.terms.clone(),
+                    max_grant_days: self.max_grant_days,
                 }
             }
         }
@@ -169,6 +175,7 @@ pub struct CommonInput {
     pub contact: Option<ListingContact>,
     pub licence: Option<String>,
     pub terms: Option<String>,
+    pub max_grant_days: Option<i32>,
 }
 
 /// A lower-case slug of 3–80 characters with single inner dashes.
@@ -210,6 +217,7 @@ pub struct CleanInput {
     pub contact: Option<ListingContact>,
     pub licence: Option<String>,
     pub terms: Option<String>,
+    pub max_grant_days: Option<i32>,
 }
 
 pub const MAX_DATA_ITEMS: usize = 500;
@@ -287,6 +295,9 @@ pub fn clean(input: CommonInput, v: &mut Validator) -> CleanInput {
     });
     let licence = v.opt_text("licence", input.licence.as_deref(), 100);
     let terms = v.opt_text("terms", input.terms.as_deref(), MAX_TERMS_CHARS);
+    if let Some(d) = input.max_grant_days {
+        v.check((1..=3650).contains(&d), "max_grant_days", "must be between 1 and 3650 days");
+    }
     CleanInput {
         name,
         title,
@@ -308,6 +319,7 @@ pub fn clean(input: CommonInput, v: &mut Validator) -> CleanInput {
         contact,
         licence,
         terms,
+        max_grant_days: input.max_grant_days,
     }
 }
 
@@ -333,6 +345,7 @@ impl CleanInput {
         l.keywords = crate::db::types::Json(self.keywords.clone());
         l.contact = self.contact.clone().map(crate::db::types::Json);
         l.licence = self.licence.clone();
+        l.max_grant_days = self.max_grant_days;
     }
 }
 
@@ -360,6 +373,7 @@ pub fn common_input_of(l: &Listing, terms: Option<String>) -> CommonInput {
         contact: l.contact.as_ref().map(|c| c.0.clone()),
         licence: l.licence.clone(),
         terms,
+        max_grant_days: l.max_grant_days,
     }
 }
 

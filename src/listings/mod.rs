@@ -160,6 +160,8 @@ pub struct Listing {
     pub modified_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
     pub withdrawn_at: Option<NaiveDateTime>,
+    /// The longest grant an access request may ask for (platform default when absent).
+    pub max_grant_days: Option<i32>,
 }
 
 impl Listing {

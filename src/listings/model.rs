@@ -24,6 +24,16 @@ pub fn find(conn: &mut DbConn, kind: ListingKind, key: &str) -> AppResult<Option
     Ok(found)
 }
 
+/// A listing of either catalogue by id or by name.
+pub fn find_any(conn: &mut DbConn, key: &str) -> AppResult<Option<Listing>> {
+    let q = listings::table.select(Listing::as_select());
+    let found = match key.parse::<ListingId>() {
+        Ok(id) => q.filter(listings::id.eq(id)).first(conn).optional()?,
+        Err(_) => q.filter(listings::name.eq(key)).first(conn).optional()?,
+    };
+    Ok(found)
+}
+
 pub fn find_by_id(conn: &mut DbConn, id: ListingId) -> AppResult<Option<Listing>> {
     Ok(listings::table.find(id).select(Listing::as_select()).first(conn).optional()?)
 }

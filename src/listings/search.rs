@@ -118,7 +118,8 @@ const LISTING_COLUMNS: &str = "listings.id, listings.kind, listings.name, listin
     listings.temporal_end, listings.spatial_coverage, listings.record_count, listings.data_items, \
     listings.keywords, listings.formats, listings.contact, listings.licence, \
     listings.terms_version, listings.status, listings.withdrawn_reason, listings.version, \
-    listings.created_by, listings.created_at, listings.modified_at, listings.published_at, listings.withdrawn_at";
+    listings.created_by, listings.created_at, listings.modified_at, listings.published_at, listings.withdrawn_at, \
+    listings.max_grant_days";
 
 fn matches_nothing(s: &Search) -> bool {
     s.tokens.as_ref().is_some_and(|t| t.is_empty())

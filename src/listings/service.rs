@@ -191,6 +191,7 @@ pub fn create<S: ListingSpec>(
         modified_at: now,
         published_at: None,
         withdrawn_at: None,
+        max_grant_days: None,
     };
     c.apply(&mut l, bureau);
     model::insert(conn, &l)?;

@@ -82,6 +82,8 @@ pub struct ListingOut {
     pub formats: Vec<String>,
     pub contact: Option<ListingContact>,
     pub licence: Option<String>,
+    /// The longest grant an access request may ask for, in days (platform default when absent).
+    pub max_grant_days: Option<i32>,
     /// The current terms of use, if any.
     pub terms: Option<Terms>,
     pub status: ListingStatus,
@@ -120,6 +122,7 @@ impl ListingOut {
             formats: l.formats.0.clone(),
             contact: l.contact.as_ref().map(|c| c.0.clone()),
             licence: l.licence.clone(),
+            max_grant_days: l.max_grant_days,
             terms,
             status: l.status,
             withdrawn_reason: l.withdrawn_reason.clone(),

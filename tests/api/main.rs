@@ -10,5 +10,6 @@ mod contract;
 mod datasets;
 mod errors;
 mod files;
+mod grants;
 mod openlist;
 mod search;

@@ -1,0 +1,598 @@
+//! Access requests and grants: the whole journey, every refusal, the approval
+//! race, expiry by time, revocation and suspension at once, isolation between
+//! enterprises, introspection, the access log and the audit trail.
+
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct World {
+    app: TestApp,
+    admin: Session,
+    edu: Session,
+    ent: Session,
+    key: String,
+    dataset: Value,
+    file: Value,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let b = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &b).await;
+    let ent = app.verified_enterprise(&admin, "上海智算未来科技有限公司").await;
+    let key =
+        app.post("/api/v1/api-keys", Some(&ent.token), json!({"name": "pipeline"})).await.expect(201).json()["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let (dataset, file) = app.published_dataset(&edu, "sh-edu-students", "学生学籍信息", "conditional").await;
+    World { app, admin, edu, ent, key, dataset, file }
+}
+
+fn request_body(w: &World) -> Value {
+    json!({
+        "listing": "sh-edu-students",
+        "purpose_category": "model_training",
+        "purpose": "训练面向教育规划的学位需求预测模型",
+        "scenario": "在企业内部隔离的训练集群中处理，不出境",
+        "duration_days": 90,
+        "security_measures": "数据加密存储，访问留痕，训练后删除原始数据",
+        "terms_version": w.dataset["terms"]["version"]
+    })
+}
+
+/// Submits, consents and approves; returns the grant.
+async fn granted(w: &World) -> Value {
+    let r = w.app.post("/api/v1/access-requests", Some(&w.key), request_body(w)).await.expect(201).json();
+    let id = r["id"].as_str().unwrap();
+    w.app
+        .post(
+            &format!("/api/v1/access-requests/{id}/opinion"),
+            Some(&w.edu.token),
+            json!({"opinion": "consent", "comment": "同意"}),
+        )
+        .await
+        .expect(200);
+    let a = w
+        .app
+        .post(
+            &format!("/api/v1/access-requests/{id}/approve"),
+            Some(&w.admin.token),
+            json!({"conditions": "仅限境内使用"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    a["grant"].clone()
+}
+
+async fn token(w: &World, grant: &Value) -> Value {
+    w.app
+        .post(&format!("/api/v1/grants/{}/access-tokens", grant["id"].as_str().unwrap()), Some(&w.key), json!({}))
+        .await
+        .expect(201)
+        .json()
+}
+
+fn file_url(w: &World) -> String {
+    format!("/api/v1/distributions/{}/file", w.file["id"].as_str().unwrap())
+}
+
+fn audit_actions(app: &TestApp) -> Vec<String> {
+    use datagate::db::schema::audit_log::dsl::*;
+    use diesel::prelude::*;
+    let mut conn = app.state.db.get().unwrap();
+    audit_log.order(seq.asc()).select(action).load::<String>(&mut *conn).unwrap()
+}
+
+#[actix_web::test]
+async fn the_whole_journey_from_request_to_download_to_usage_report() {
+    let w = world().await;
+    let app = &w.app;
+    // The enterprise applies with its API key, accepting the current terms.
+    let req = app.post("/api/v1/access-requests", Some(&w.key), request_body(&w)).await.expect(201).json();
+    assert_eq!(req["state"], "submitted");
+    assert_eq!(req["terms_sha256"], w.dataset["terms"]["sha256"]);
+    assert_eq!(req["distribution_ids"], json!([w.file["id"]]), "all distributions by default");
+    let id = req["id"].as_str().unwrap();
+    // The bureau consents, the admin approves.
+    let with_opinion = app
+        .post(
+            &format!("/api/v1/access-requests/{id}/opinion"),
+            Some(&w.edu.token),
+            json!({"opinion": "consent", "comment": "用途合理"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(with_opinion["opinion"], "consent");
+    let approved = app
+        .post(
+            &format!("/api/v1/access-requests/{id}/approve"),
+            Some(&w.admin.token),
+            json!({"conditions": "仅限境内使用", "report_interval_days": 30}),
+        )
+        .await
+        .expect(200)
+        .json();
+    let grant = &approved["grant"];
+    assert_eq!(approved["request"]["state"], "approved");
+    assert_eq!(approved["request"]["grant_id"], grant["id"]);
+    assert_eq!(grant["state"], "active");
+    assert_eq!(grant["terms_version"], w.dataset["terms"]["version"]);
+    assert_eq!(grant["conditions"], "仅限境内使用");
+
+    // A short-lived token, its claims, and the download it opens.
+    let t = token(&w, grant).await;
+    assert!(t["expires_in"].as_i64().unwrap() <= 900);
+    let jwt = t["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(jwt).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(app.state.signer.keys.kid.as_str()));
+    let jwks = app.get("/.well-known/jwks.json", None).await.json();
+    let key = jsonwebtoken::DecodingKey::from_ed_components(jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    v.set_audience(&["datagate-data"]);
+    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &v).unwrap().claims;
+    assert_eq!(claims["grant"], grant["id"]);
+    assert_eq!(claims["org"], w.ent.org_id.as_str());
+    assert_eq!(claims["dist"], json!([w.file["id"]]));
+    assert_eq!(t["distributions"][0]["download_url"], file_url(&w).as_str());
+
+    let body = app.get(&file_url(&w), Some(jwt)).await.expect(200).body;
+    assert_eq!(body, b"code\nsh-edu-students\n");
+    let ranged = app
+        .call_with("GET", &format!("{}?token={jwt}", file_url(&w)), None, &[("Range", "bytes=0-3")], None)
+        .await
+        .expect(206);
+    assert_eq!(ranged.body, b"code");
+    // Without a token the same file is still refused.
+    app.get(&file_url(&w), None).await.problem(403);
+    app.get(&file_url(&w), Some(&w.key)).await.problem(403);
+
+    // A usage report moves the due date.
+    let gid = grant["id"].as_str().unwrap();
+    let due_before = app.get(&format!("/api/v1/grants/{gid}"), Some(&w.key)).await.json()["next_report_due"].clone();
+    app.post(
+        &format!("/api/v1/grants/{gid}/usage-reports"),
+        Some(&w.key),
+        json!({"period_start": "2026-11-01", "period_end": "2026-11-28", "usage": "训练学位预测模型", "models": "edu-demand-v1", "outcome": "模型误差下降12%"}),
+    )
+    .await
+    .expect(201);
+    let after = app.get(&format!("/api/v1/grants/{gid}"), Some(&w.key)).await.json();
+    assert_ne!(after["next_report_due"], due_before);
+    assert_eq!(app.get(&format!("/api/v1/grants/{gid}/usage-reports"), Some(&w.edu.token)).await.json()["total"], 1);
+
+    // The bureau sees who downloaded what and why.
+    let log = app.get(&format!("/api/v1/access-log?grant={gid}"), Some(&w.edu.token)).await.expect(200).json();
+    let events: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(events, vec!["download", "download", "token_issued"]);
+    let partial = &log["items"][0];
+    assert_eq!(partial["range"], "bytes=0-3");
+    assert_eq!(partial["bytes"], 4);
+    assert_eq!(log["items"][1]["bytes"], body.len());
+    assert_eq!(log["items"][1]["distribution_id"], w.file["id"]);
+    assert!(log["items"][1]["api_key_id"].is_string(), "the key that asked is recorded");
+    assert_eq!(app.get("/api/v1/access-log", Some(&w.ent.token)).await.json()["total"], 3);
+
+    let actions = audit_actions(app);
+    for a in [
+        "access_request.submit",
+        "access_request.opinion",
+        "access_request.approve",
+        "grant.create",
+        "grant.token_issue",
+        "grant.usage_report",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} not audited: {actions:?}");
+    }
+}
+
+#[actix_web::test]
+async fn requests_are_refused_for_every_reason_with_a_clear_problem() {
+    let w = world().await;
+    let app = &w.app;
+    // Nothing to ask for unconditional data; never for not_open; not for drafts or withdrawn ones.
+    app.quick_dataset(&w.edu, dataset_body("sh-edu-open", "开放", "unconditional")).await;
+    app.quick_dataset(&w.edu, dataset_body("sh-edu-closed", "非开放", "not_open")).await;
+    app.quick_dataset(&w.edu, dataset_body("sh-edu-old", "已撤回", "conditional")).await;
+    app.post("/api/v1/datasets/sh-edu-old/withdraw", Some(&w.edu.token), json!({"reason": "过期"})).await.expect(200);
+    app.create_dataset(&w.edu, dataset_body("sh-edu-wip", "草稿", "conditional")).await;
+    let ask = |listing: &str| {
+        let mut b = request_body(&w);
+        b["listing"] = json!(listing);
+        b["terms_version"] = json!(1);
+        b
+    };
+    let p = app.post("/api/v1/access-requests", Some(&w.key), ask("sh-edu-open")).await.problem(409);
+    assert!(p["detail"].as_str().unwrap().contains("download"));
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), ask("sh-edu-closed")).await.problem(403)["type"],
+        "/problems/not-open"
+    );
+    app.post("/api/v1/access-requests", Some(&w.key), ask("sh-edu-old")).await.problem(409);
+    app.post("/api/v1/access-requests", Some(&w.key), ask("sh-edu-wip")).await.problem(404);
+    app.post("/api/v1/access-requests", Some(&w.key), ask("no-such-listing")).await.problem(404);
+
+    // Unverified and suspended enterprises.
+    let (_, pending_email) = app.register("待审公司").await;
+    let pending = app.session(&pending_email).await;
+    let p = app.post("/api/v1/access-requests", Some(&pending.token), request_body(&w)).await.problem(403);
+    assert_eq!(p["type"], "/problems/organisation-not-verified");
+    let other = app.verified_enterprise(&w.admin, "乙公司").await;
+    app.post(&format!("/api/v1/enterprises/{}/suspend", other.org_id), Some(&w.admin.token), json!({"reason": "调查"}))
+        .await
+        .expect(200);
+    let p = app.post("/api/v1/access-requests", Some(&other.token), request_body(&w)).await.problem(403);
+    assert_eq!(p["type"], "/problems/organisation-suspended");
+    // Bureaus and admins do not apply.
+    app.post("/api/v1/access-requests", Some(&w.edu.token), request_body(&w)).await.problem(403);
+
+    // Field problems.
+    let mut b = request_body(&w);
+    b["duration_days"] = json!(400);
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(422)["errors"][0]["field"],
+        "duration_days"
+    );
+    let mut b = request_body(&w);
+    b["distribution_ids"] = json!(["00000000-0000-7000-8000-000000000000"]);
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(422)["errors"][0]["field"],
+        "distribution_ids[0]"
+    );
+    let mut b = request_body(&w);
+    b["purpose_category"] = json!("fun");
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(422)["errors"][0]["field"],
+        "purpose_category"
+    );
+    let mut b = request_body(&w);
+    b["purpose"] = json!("训练");
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(422)["errors"][0]["field"],
+        "purpose"
+    );
+    let mut b = request_body(&w);
+    b.as_object_mut().unwrap().remove("security_measures");
+    assert_eq!(
+        app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(422)["errors"][0]["field"],
+        "security_measures"
+    );
+    // Terms changed since the enterprise read them.
+    let mut b = request_body(&w);
+    b["terms_version"] = json!(7);
+    let p = app.post("/api/v1/access-requests", Some(&w.key), b).await.problem(409);
+    assert_eq!(p["context"]["current_terms_version"], w.dataset["terms"]["version"]);
+
+    // One open request at a time, pointing at the existing one.
+    let first = app.post("/api/v1/access-requests", Some(&w.key), request_body(&w)).await.expect(201).json();
+    let p = app.post("/api/v1/access-requests", Some(&w.ent.token), request_body(&w)).await.problem(409);
+    assert_eq!(p["context"]["existing_request_id"], first["id"]);
+    assert_eq!(
+        app.get("/api/v1/access-requests", Some(&w.admin.token)).await.json()["total"],
+        1,
+        "nothing half-written"
+    );
+}
+
+#[actix_web::test]
+async fn of_many_concurrent_approvals_exactly_one_creates_a_grant() {
+    let w = world().await;
+    let r = w.app.post("/api/v1/access-requests", Some(&w.key), request_body(&w)).await.expect(201).json();
+    let path = format!("/api/v1/access-requests/{}/approve", r["id"].as_str().unwrap());
+    let admins = futures_util::future::join_all((0..3).map(|_| w.app.admin())).await;
+    let calls = (0..12).map(|i| w.app.post(&path, Some(&admins[i % 3].token), json!({})));
+    let results = futures_util::future::join_all(calls).await;
+    let ok = results.iter().filter(|r| r.status.as_u16() == 200).count();
+    let conflicts = results.iter().filter(|r| r.status.as_u16() == 409).count();
+    assert_eq!((ok, conflicts), (1, 11), "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(w.app.get("/api/v1/grants", Some(&w.admin.token)).await.json()["total"], 1);
+    // Deciding a decided request is a conflict too.
+    w.app.post(&path.replace("approve", "reject"), Some(&w.admin.token), json!({"reason": "x"})).await.problem(409);
+}
+
+#[actix_web::test]
+async fn a_grant_expires_by_time_alone() {
+    let w = world().await;
+    let mut b = request_body(&w);
+    b["duration_days"] = json!(2);
+    let r = w.app.post("/api/v1/access-requests", Some(&w.key), b).await.expect(201).json();
+    let id = r["id"].as_str().unwrap();
+    let until = (w.app.state.clock.now() + Duration::days(1)).to_rfc3339();
+    // An admin may shorten the period but not extend it.
+    let p = w
+        .app
+        .post(
+            &format!("/api/v1/access-requests/{id}/approve"),
+            Some(&w.admin.token),
+            json!({"valid_until": (w.app.state.clock.now() + Duration::days(3)).to_rfc3339()}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "valid_until");
+    let a = w
+        .app
+        .post(&format!("/api/v1/access-requests/{id}/approve"), Some(&w.admin.token), json!({"valid_until": until}))
+        .await
+        .expect(200)
+        .json();
+    let gid = a["grant"]["id"].as_str().unwrap().to_string();
+    // Near the end, a token never outlives the grant.
+    w.app.clock.advance(Duration::hours(23) + Duration::minutes(55));
+    let t = token(&w, &a["grant"]).await;
+    assert!(t["expires_in"].as_i64().unwrap() <= 300);
+    w.app.get(&file_url(&w), Some(t["access_token"].as_str().unwrap())).await.expect(200);
+    w.app.clock.advance(Duration::minutes(6));
+    // No background job ran: time alone decides.
+    let g = w.app.get(&format!("/api/v1/grants/{gid}"), Some(&w.key)).await.json();
+    assert_eq!(g["state"], "expired");
+    let admin = w.app.session(&w.admin.email).await;
+    let p = w.app.post(&format!("/api/v1/grants/{gid}/access-tokens"), Some(&w.key), json!({})).await.problem(403);
+    assert_eq!(p["context"]["grant_state"], "expired");
+    w.app.get(&file_url(&w), Some(t["access_token"].as_str().unwrap())).await.problem(401);
+    assert_eq!(w.app.get("/api/v1/grants?state=expired", Some(&admin.token)).await.json()["total"], 1);
+    assert_eq!(w.app.get("/api/v1/grants?state=active", Some(&admin.token)).await.json()["total"], 0);
+}
+
+#[actix_web::test]
+async fn revocation_stops_a_download_with_a_still_valid_token() {
+    let w = world().await;
+    let grant = granted(&w).await;
+    let t = token(&w, &grant).await;
+    let jwt = t["access_token"].as_str().unwrap();
+    w.app.get(&file_url(&w), Some(jwt)).await.expect(200);
+    let gid = grant["id"].as_str().unwrap();
+    // The owning bureau may revoke; an enterprise may not.
+    w.app.post(&format!("/api/v1/grants/{gid}/revoke"), Some(&w.key), json!({"reason": "x"})).await.problem(403);
+    let g = w
+        .app
+        .post(&format!("/api/v1/grants/{gid}/revoke"), Some(&w.edu.token), json!({"reason": "发现违规转售"}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(g["state"], "revoked");
+    let p = w.app.get(&file_url(&w), Some(jwt)).await.problem(403);
+    assert_eq!(p["type"], "/problems/grant-not-active");
+    w.app.post(&format!("/api/v1/grants/{gid}/access-tokens"), Some(&w.key), json!({})).await.problem(403);
+    w.app
+        .post(&format!("/api/v1/grants/{gid}/revoke"), Some(&w.admin.token), json!({"reason": "again"}))
+        .await
+        .problem(409);
+    assert!(audit_actions(&w.app).contains(&"grant.revoke".to_string()));
+}
+
+#[actix_web::test]
+async fn suspension_or_withdrawal_stops_every_grant() {
+    let w = world().await;
+    let grant = granted(&w).await;
+    let t = token(&w, &grant).await;
+    let jwt = t["access_token"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/enterprises/{}", w.ent.org_id);
+    w.app.post(&format!("{path}/suspend"), Some(&w.admin.token), json!({"reason": "调查"})).await.expect(200);
+    assert_eq!(w.app.get(&file_url(&w), Some(&jwt)).await.problem(403)["type"], "/problems/grant-not-active");
+    let g = w.app.get(&format!("/api/v1/grants/{}", grant["id"].as_str().unwrap()), Some(&w.admin.token)).await.json();
+    assert_eq!(g["state"], "suspended");
+    w.app.post(&format!("{path}/reinstate"), Some(&w.admin.token), json!({"reason": "结案"})).await.expect(200);
+    w.app.get(&file_url(&w), Some(&jwt)).await.expect(200);
+    w.app
+        .post("/api/v1/datasets/sh-edu-students/withdraw", Some(&w.edu.token), json!({"reason": "停止开放"}))
+        .await
+        .expect(200);
+    assert_eq!(w.app.get(&file_url(&w), Some(&jwt)).await.problem(403)["type"], "/problems/grant-not-active");
+}
+
+#[actix_web::test]
+async fn enterprise_b_cannot_see_use_or_confirm_enterprise_a_grants() {
+    let w = world().await;
+    let grant = granted(&w).await;
+    let gid = grant["id"].as_str().unwrap();
+    let b = w.app.verified_enterprise(&w.admin, "乙公司").await;
+    let missing = "00000000-0000-7000-8000-000000000000";
+    for path in ["/api/v1/grants/{}", "/api/v1/grants/{}/usage-reports"] {
+        let theirs = w.app.get(&path.replace("{}", gid), Some(&b.token)).await.problem(404);
+        let nothing = w.app.get(&path.replace("{}", missing), Some(&b.token)).await.problem(404);
+        assert_eq!(theirs["detail"], nothing["detail"]);
+    }
+    let theirs =
+        w.app.post(&format!("/api/v1/grants/{gid}/access-tokens"), Some(&b.token), json!({})).await.problem(404);
+    let nothing =
+        w.app.post(&format!("/api/v1/grants/{missing}/access-tokens"), Some(&b.token), json!({})).await.problem(404);
+    assert_eq!(theirs, nothing);
+    let req_id = grant["request_id"].as_str().unwrap();
+    w.app.get(&format!("/api/v1/access-requests/{req_id}"), Some(&b.token)).await.problem(404);
+    w.app.post(&format!("/api/v1/access-requests/{req_id}/withdraw"), Some(&b.token), json!({})).await.problem(404);
+    assert_eq!(w.app.get("/api/v1/grants", Some(&b.token)).await.json()["total"], 0);
+    assert_eq!(w.app.get("/api/v1/access-requests", Some(&b.token)).await.json()["total"], 0);
+    assert_eq!(w.app.get("/api/v1/access-log", Some(&b.token)).await.json()["total"], 0);
+    // Another bureau sees none of it either.
+    let other_bureau = w.app.bureau(&w.admin, "sh-health").await;
+    let health = w.app.publisher(&w.admin, &other_bureau).await;
+    w.app.get(&format!("/api/v1/grants/{gid}"), Some(&health.token)).await.problem(404);
+    assert_eq!(w.app.get("/api/v1/grants", Some(&health.token)).await.json()["total"], 0);
+    w.app.post(&format!("/api/v1/grants/{gid}/revoke"), Some(&health.token), json!({"reason": "x"})).await.problem(404);
+}
+
+#[actix_web::test]
+async fn data_tokens_are_checked_strictly() {
+    let w = world().await;
+    let grant = granted(&w).await;
+    let t = token(&w, &grant).await;
+    let jwt = t["access_token"].as_str().unwrap().to_string();
+    // A distribution the grant does not cover (added after approval).
+    let extra = w.app.add_file(&w.edu, "sh-edu-students", b"new file").await;
+    let p = w
+        .app
+        .get(&format!("/api/v1/distributions/{}/file", extra["id"].as_str().unwrap()), Some(&jwt))
+        .await
+        .problem(403);
+    assert!(p["detail"].as_str().unwrap().contains("does not open"));
+    // Tampered and expired tokens.
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let tampered = format!("{}.{}x.{}", parts[0], parts[1], parts[2]);
+    w.app.get(&file_url(&w), Some(&tampered)).await.problem(401);
+    // A data token is not an API credential, and an API token does not open data.
+    w.app.get("/api/v1/me", Some(&jwt)).await.problem(401);
+    w.app.get(&file_url(&w), Some(&w.ent.token)).await.problem(403);
+    w.app.clock.advance(Duration::minutes(16));
+    w.app.get(&file_url(&w), Some(&jwt)).await.problem(401);
+}
+
+#[actix_web::test]
+async fn introspection_tells_the_owning_bureau_what_a_token_grants() {
+    let w = world().await;
+    let grant = granted(&w).await;
+    let jwt = token(&w, &grant).await["access_token"].as_str().unwrap().to_string();
+    let introspect = |who: &str, form: String| {
+        let app = &w.app;
+        let who = who.to_string();
+        async move {
+            app.raw(
+                "POST",
+                "/api/v1/tokens/introspect",
+                &[("Authorization", &format!("Bearer {who}")), ("Content-Type", "application/x-www-form-urlencoded")],
+                form.into_bytes(),
+            )
+            .await
+        }
+    };
+    let r = introspect(&w.edu.token, format!("token={jwt}")).await.expect(200).json();
+    assert_eq!(r["active"], true);
+    assert_eq!(r["grant_id"], grant["id"]);
+    assert_eq!(r["enterprise_id"], w.ent.org_id.as_str());
+    assert_eq!(r["distribution_ids"], json!([w.file["id"]]));
+    // JSON works too, for the admin.
+    let r =
+        w.app.post("/api/v1/tokens/introspect", Some(&w.admin.token), json!({"token": jwt})).await.expect(200).json();
+    assert_eq!(r["active"], true);
+    // Another bureau learns nothing; garbage is inactive; enterprises may not ask.
+    let other = w.app.bureau(&w.admin, "sh-health").await;
+    let health = w.app.publisher(&w.admin, &other).await;
+    assert_eq!(introspect(&health.token, format!("token={jwt}")).await.expect(200).json(), json!({"active": false}));
+    assert_eq!(introspect(&w.edu.token, "token=garbage".into()).await.expect(200).json(), json!({"active": false}));
+    introspect(&w.key, format!("token={jwt}")).await.problem(403);
+    // After revocation the token is inactive.
+    w.app
+        .post(
+            &format!("/api/v1/grants/{}/revoke", grant["id"].as_str().unwrap()),
+            Some(&w.admin.token),
+            json!({"reason": "x"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(introspect(&w.edu.token, format!("token={jwt}")).await.expect(200).json(), json!({"active": false}));
+}
+
+#[actix_web::test]
+async fn an_objection_needs_an_override_and_rejected_applicants_may_try_again() {
+    let w = world().await;
+    let r = w.app.post("/api/v1/access-requests", Some(&w.key), request_body(&w)).await.expect(201).json();
+    let id = r["id"].as_str().unwrap();
+    let opinion = json!({"opinion": "object", "comment": "用途不明确"});
+    w.app
+        .post(&format!("/api/v1/access-requests/{id}/opinion"), Some(&w.admin.token), opinion.clone())
+        .await
+        .problem(403);
+    w.app.post(&format!("/api/v1/access-requests/{id}/opinion"), Some(&w.key), opinion.clone()).await.problem(403);
+    w.app.post(&format!("/api/v1/access-requests/{id}/opinion"), Some(&w.edu.token), opinion).await.expect(200);
+    let p = w
+        .app
+        .post(&format!("/api/v1/access-requests/{id}/approve"), Some(&w.admin.token), json!({}))
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "override_reason");
+    w.app
+        .post(&format!("/api/v1/access-requests/{id}/reject"), Some(&w.admin.token), json!({"reason": ""}))
+        .await
+        .problem(422);
+    let rejected = w
+        .app
+        .post(
+            &format!("/api/v1/access-requests/{id}/reject"),
+            Some(&w.admin.token),
+            json!({"reason": "请补充用途说明"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(rejected["decision_reason"], "请补充用途说明");
+    // A new request refers to the rejected one and is approved over an objection with a reason.
+    let mut b = request_body(&w);
+    b["previous_request_id"] = json!(id);
+    let second = w.app.post("/api/v1/access-requests", Some(&w.key), b).await.expect(201).json();
+    assert_eq!(second["previous_request_id"], id);
+    let id2 = second["id"].as_str().unwrap();
+    w.app
+        .post(
+            &format!("/api/v1/access-requests/{id2}/opinion"),
+            Some(&w.edu.token),
+            json!({"opinion": "object", "comment": "仍有顾虑"}),
+        )
+        .await
+        .expect(200);
+    let a = w
+        .app
+        .post(
+            &format!("/api/v1/access-requests/{id2}/approve"),
+            Some(&w.admin.token),
+            json!({"override_reason": "企业已补充安全措施并经专家论证"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(a["request"]["override_reason"], "企业已补充安全措施并经专家论证");
+    // The applicant may withdraw only while undecided.
+    w.app.post(&format!("/api/v1/access-requests/{id2}/withdraw"), Some(&w.key), json!({})).await.problem(409);
+}
+
+#[actix_web::test]
+async fn overdue_requests_and_reports_are_listed_for_admins_and_the_bureau() {
+    let w = world().await;
+    let mut b = request_body(&w);
+    b["duration_days"] = json!(365);
+    let r = w.app.post("/api/v1/access-requests", Some(&w.key), b).await.expect(201).json();
+    let approved = w
+        .app
+        .post(
+            &format!("/api/v1/access-requests/{}/approve", r["id"].as_str().unwrap()),
+            Some(&w.admin.token),
+            json!({}),
+        )
+        .await
+        .expect(200)
+        .json();
+    let grant = approved["grant"].clone();
+    w.app
+        .post("/api/v1/access-requests", Some(&w.key), {
+            let mut b = request_body(&w);
+            b["listing"] = json!("sh-edu-other");
+            b
+        })
+        .await
+        .problem(404);
+    w.app.quick_dataset(&w.edu, dataset_body("sh-edu-other", "另一个", "conditional")).await;
+    let mut b = request_body(&w);
+    b["listing"] = json!("sh-edu-other");
+    b["terms_version"] = json!(1);
+    let pending = w.app.post("/api/v1/access-requests", Some(&w.key), b).await.expect(201).json();
+    assert_eq!(w.app.get("/api/v1/access-requests?overdue=true", Some(&w.admin.token)).await.json()["total"], 0);
+    w.app.clock.advance(Duration::days(16));
+    let (admin, edu) = (w.app.session(&w.admin.email).await, w.app.session(&w.edu.email).await);
+    let overdue = w.app.get("/api/v1/access-requests?overdue=true", Some(&admin.token)).await.json();
+    assert_eq!(overdue["total"], 1);
+    assert_eq!(overdue["items"][0]["id"], pending["id"]);
+    assert_eq!(overdue["items"][0]["overdue"], true);
+    assert_eq!(w.app.get("/api/v1/access-requests?overdue=true", Some(&edu.token)).await.json()["total"], 1);
+    // The grant's first report (every 90 days) is not due yet, then it is.
+    assert_eq!(w.app.get("/api/v1/grants?report_overdue=true", Some(&admin.token)).await.json()["total"], 0);
+    w.app.clock.advance(Duration::days(75));
+    let (admin, edu) = (w.app.session(&w.admin.email).await, w.app.session(&w.edu.email).await);
+    let due = w.app.get("/api/v1/grants?report_overdue=true", Some(&edu.token)).await.json();
+    assert_eq!(due["total"], 1);
+    assert_eq!(due["items"][0]["id"], grant["id"]);
+    assert_eq!(due["items"][0]["report_overdue"], true);
+    w.app.get("/api/v1/access-requests?state=sleeping", Some(&admin.token)).await.problem(422);
+}
