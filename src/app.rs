@@ -24,7 +24,7 @@ use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::openapi::{ApiDoc, render};
-use crate::{auth, distributions, listings, ops, orgs};
+use crate::{audit, auth, distributions, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -85,7 +85,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(distributions::api::delete_distribution)
         .service(distributions::api::upload_distribution_file)
         .service(distributions::api::get_distribution_file)
-        .service(distributions::api::head_distribution_file);
+        .service(distributions::api::head_distribution_file)
+        .service(audit::api::list_audit_entries)
+        .service(audit::api::verify_audit_chain);
 }
 
 /// Every documented route, registered on an app.

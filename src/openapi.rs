@@ -80,6 +80,7 @@ see docs/API-DESIGN.md.",
         (name = "datasets", description = "The open list of public data (公共数据资源开放清单)"),
         (name = "distributions", description = "Files and APIs of listings: upload, download"),
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
+        (name = "audit", description = "The hash-chained audit trail: every state change, and its verification"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
