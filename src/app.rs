@@ -24,7 +24,7 @@ use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::openapi::{ApiDoc, render};
-use crate::{auth, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -100,7 +100,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(grants::tokens::create_token_introspection)
         .service(grants::usage::create_usage_report)
         .service(grants::usage::list_usage_reports)
-        .service(grants::access_log::list_access_log);
+        .service(grants::access_log::list_access_log)
+        .service(audit::api::list_audit_entries)
+        .service(audit::api::verify_audit_chain);
 }
 
 /// Every documented route, registered on an app.

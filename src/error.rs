@@ -324,6 +324,8 @@ fn is_busy(message: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Validator {
     errors: Vec<FieldError>,
+    /// An error that is not about a field (from [`Validator::collect`]); it wins.
+    other: Option<AppError>,
 }
 
 impl Validator {
@@ -353,6 +355,23 @@ impl Validator {
         }
     }
 
+    /// Takes the value of a check that reports its own field errors (such as
+    /// [`crate::http::paging::PageParams::limit`]), keeping them with the
+    /// others. Any other error is kept as it is and returned by `finish`.
+    pub fn collect<T>(&mut self, r: Result<T, AppError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) if e.errors.is_empty() => {
+                self.other.get_or_insert(e);
+                None
+            }
+            Err(e) => {
+                self.errors.extend(e.errors.iter().cloned());
+                None
+            }
+        }
+    }
+
     /// A trimmed text of 1..=max characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let t = value.trim();
@@ -374,10 +393,13 @@ impl Validator {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
+        self.errors.is_empty() && self.other.is_none()
     }
 
     pub fn finish(self) -> Result<(), AppError> {
+        if let Some(e) = self.other {
+            return Err(e);
+        }
         if self.errors.is_empty() { Ok(()) } else { Err(AppError::validation(self.errors)) }
     }
 }

@@ -81,6 +81,7 @@ see docs/API-DESIGN.md.",
         (name = "distributions", description = "Files and APIs of listings: upload, download"),
         (name = "access", description = "Access requests, grants, data tokens, the access log and usage reports"),
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
+        (name = "audit", description = "The hash-chained audit trail: every state change, and its verification"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

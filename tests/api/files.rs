@@ -139,10 +139,17 @@ async fn an_interrupted_upload_leaves_nothing_visible_and_keeps_the_previous_fil
         .await;
     assert!(res.is_err() || !res.unwrap().status().is_success(), "an interrupted upload never succeeds");
 
-    // The server notices the broken body and aborts; give it a moment.
-    for _ in 0..50 {
+    // The server notices the broken body and aborts; wait until the staging
+    // area has stayed empty for a second (it may not have started yet).
+    let mut empty_for = 0;
+    for _ in 0..100 {
         if staged_files(&app) == 0 {
-            break;
+            empty_for += 1;
+            if empty_for >= 10 {
+                break;
+            }
+        } else {
+            empty_for = 0;
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }

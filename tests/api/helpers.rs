@@ -47,6 +47,14 @@ impl TestDb {
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
     }
+
+    /// The URL to give a `datagate` process as DATABASE_URL.
+    pub fn database_url(&self) -> String {
+        match &self.url {
+            DbUrl::Postgres(url) => url.clone(),
+            DbUrl::Sqlite(path) => format!("sqlite://{path}"),
+        }
+    }
 }
 
 impl Drop for TestDb {
@@ -159,6 +167,33 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         self.server.url(path)
+    }
+
+    /// The test database's URL, for running the `datagate` binary against it.
+    pub fn database_url(&self) -> String {
+        self._db.database_url()
+    }
+
+    /// The data directory (SQLite file, signing key, hosted files).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._db.data_dir()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        !self._db.url.is_sqlite()
+    }
+
+    /// Runs raw SQL on a pooled connection, bypassing the service; the error
+    /// is the database's own message.
+    pub async fn sql(&self, sql: &str) -> Result<(), String> {
+        let db = self.state.db.clone();
+        let sql = sql.to_string();
+        web::block(move || {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            conn.batch_execute(&sql).map_err(|e| e.to_string())
+        })
+        .await
+        .expect("blocking")
     }
 
     /// Sends a request with an optional bearer token and JSON body.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod api_keys;
+mod audit;
 mod auth;
 mod contract;
 mod datasets;
