@@ -23,6 +23,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
+use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
 use crate::{audit, auth, distributions, grants, listings, ops, orgs};
 
@@ -33,13 +34,15 @@ pub struct AppState {
     pub signer: Signer,
     pub clock: SharedClock,
     pub storage: Storage,
+    pub cache: CatalogueCache,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config, keys: TokenKeys, clock: SharedClock) -> Result<Self, String> {
         let signer = Signer { keys, issuer: config.public_url.clone() };
         let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage })
+        let cache = CatalogueCache::new(db.generation(), config.cache_ttl);
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache })
     }
 }
 
@@ -179,6 +182,9 @@ pub fn build(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
+        // gzip / brotli / zstd as the client asks; file downloads opt out by
+        // declaring `Content-Encoding: identity`.
+        .wrap(actix_web::middleware::Compress::default())
         .wrap(from_fn(request_id::middleware))
 }
 

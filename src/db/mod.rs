@@ -150,11 +150,14 @@ pub struct PoolSettings {
     pub connect_timeout: Duration,
 }
 
-/// The handle the application holds: a pool and which backend it speaks.
+/// The handle the application holds: a pool, which backend it speaks, and the
+/// catalogue's generation (advanced after every committed change to listings;
+/// see `listings::cache`).
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     url: DbUrl,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -176,7 +179,7 @@ impl Db {
             .connection_timeout(settings.connect_timeout)
             .test_on_check_out(false)
             .build_unchecked(DbManager::new(url.clone()));
-        Ok(Self { pool, url })
+        Ok(Self { pool, url, generation: Default::default() })
     }
 
     pub fn url(&self) -> &DbUrl {
@@ -185,6 +188,11 @@ impl Db {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The catalogue generation counter this handle advances.
+    pub fn generation(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.generation.clone()
     }
 
     /// Connects once directly, so start-up can report the driver's real error.
@@ -209,9 +217,17 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let generation = self.generation.clone();
         web::block(move || {
+            crate::listings::cache::clear_changed();
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            // A change is visible once committed: the closure has returned.
+            // (A rolled-back change only costs a needless invalidation.)
+            if crate::listings::cache::take_changed() {
+                generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            }
+            result
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?

@@ -513,6 +513,7 @@ pub async fn serve_file(
     };
     let mut res = HttpResponse::build(status);
     res.insert_header((header::ETAG, etag))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(content_disposition(d.file_name.as_deref().unwrap_or("download")))

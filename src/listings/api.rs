@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::cache::Cached;
 use super::search::{self, COMMON_FACETS, Cursor, FacetDim, Search, SortOrder, Visibility};
 use super::service::{self, ListingSpec, kind_name};
 use super::types::{ListingOut, ListingPage, ListingSummary, Revision};
@@ -244,7 +245,7 @@ impl CommonFilters {
 }
 
 /// A page of a catalogue with facets.
-pub async fn list(
+pub async fn list_page(
     state: &AppState,
     s: Search,
     order: SortOrder,
@@ -268,6 +269,113 @@ pub async fn list(
             })
         })
         .await
+}
+
+/// The list response, from the cache when the search is public.
+pub async fn list(
+    state: &AppState,
+    req: &HttpRequest,
+    s: Search,
+    order: SortOrder,
+    paging: PageParams,
+    facet_dims: Vec<FacetDim>,
+) -> AppResult<HttpResponse> {
+    let public = s.visibility == Visibility::Public;
+    let key = format!("list:{s:?}:{order:?}:{:?}:{:?}:{facet_dims:?}", paging.limit, paging.cursor);
+    cached_json(state, req, public, key, || async move {
+        let page = list_page(state, s, order, paging, facet_dims).await?;
+        Ok(Cached { body: to_body(&page)?, etag: None, last_modified: None })
+    })
+    .await
+}
+
+pub fn to_body<T: serde::Serialize>(v: &T) -> AppResult<bytes::Bytes> {
+    serde_json::to_vec(v).map(bytes::Bytes::from).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// Answers from the catalogue cache when `public`, computing and storing the
+/// body otherwise; honours If-None-Match against a cached ETag without any
+/// database work.
+pub async fn cached_json<F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    public: bool,
+    key: String,
+    compute: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = AppResult<Cached>>,
+{
+    if public && let Some(hit) = state.cache.get(&key) {
+        return Ok(respond(req, hit));
+    }
+    let generation = state.cache.generation();
+    let fresh = compute().await?;
+    if public {
+        state.cache.put(generation, key, fresh.clone());
+    }
+    Ok(respond(req, fresh))
+}
+
+fn respond(req: &HttpRequest, c: Cached) -> HttpResponse {
+    if let Some(etag) = &c.etag
+        && if_none_match_hits(req, etag)
+    {
+        let mut res = HttpResponse::NotModified().finish();
+        if let Ok(v) = HeaderValue::from_str(etag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        return res;
+    }
+    let mut res = HttpResponse::Ok().content_type("application/json").body(c.body);
+    let headers = res.headers_mut();
+    if let Some(v) = c.etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+        headers.insert(header::ETAG, v);
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    if let Some(v) = c.last_modified.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    res
+}
+
+/// The detail response of a listing (or a 304), cached for public callers.
+/// `view` turns the listing into the kind's JSON view.
+pub async fn detail_response<V, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: Option<Caller>,
+    kind: ListingKind,
+    key: String,
+    view: F,
+) -> AppResult<HttpResponse>
+where
+    V: serde::Serialize,
+    F: FnOnce(&mut DbConn, &Listing, ListingOut) -> AppResult<V> + Send + 'static,
+    V: Send + 'static,
+{
+    let public = Visibility::of(caller.as_ref()) == Visibility::Public;
+    let cache_key = format!("detail:{kind}:{key}");
+    let st = state;
+    cached_json(state, req, public, cache_key, || async move {
+        let visibility = Visibility::of(caller.as_ref());
+        let (l, body) = st
+            .db
+            .run(move |conn| {
+                let Some(l) = model::find(conn, kind, &key)? else { return Ok(None) };
+                if !visibility.sees(l.status, l.bureau_id) {
+                    return Ok(None);
+                }
+                let out = detail(conn, &l)?;
+                let v = view(conn, &l, out)?;
+                Ok(Some((l, to_body(&v)?)))
+            })
+            .await?
+            .ok_or_else(|| AppError::not_found(kind_name(kind)))?;
+        Ok(Cached { body, etag: Some(l.etag()), last_modified: Some(http_date(l.modified_at)) })
+    })
+    .await
 }
 
 /// The facets of the open list.

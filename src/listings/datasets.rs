@@ -151,14 +151,15 @@ impl From<DatasetListParams> for CommonFilters {
 #[get("/datasets")]
 pub async fn list_datasets(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: MaybeCaller,
     params: Query<DatasetListParams>,
-) -> AppResult<web::Json<ListingPage>> {
+) -> AppResult<HttpResponse> {
     let f: CommonFilters = params.into_inner().into();
     let s = f.search(ListingKind::Dataset, caller.0.as_ref())?;
     let order = f.order(s.tokens.is_some());
     let paging = PageParams { limit: f.limit, cursor: f.cursor.clone() };
-    Ok(web::Json(api::list(&state, s, order, paging, api::dataset_facets()).await?))
+    api::list(&state, &req, s, order, paging, api::dataset_facets()).await
 }
 
 /// Get a dataset by id or name, with its distributions and terms.
@@ -183,10 +184,7 @@ pub async fn get_dataset(
     caller: MaybeCaller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match api::get(&state, &req, caller.0, ListingKind::Dataset, id.into_inner()).await? {
-        Ok((l, out)) => Ok(api::with_validators(HttpResponse::Ok().json(out), &l)),
-        Err(not_modified) => Ok(not_modified),
-    }
+    api::detail_response(&state, &req, caller.0, ListingKind::Dataset, id.into_inner(), |_, _, out| Ok(out)).await
 }
 
 /// Change a dataset with a JSON merge patch (RFC 7396).

@@ -3,6 +3,7 @@
 //! versioned terms, revisions, facets and full-text index.
 
 pub mod api;
+pub mod cache;
 pub mod datasets;
 pub mod domains;
 pub mod input;

@@ -77,6 +77,7 @@ pub fn commit_change(
     action: &str,
     changes: Vec<FieldChange>,
 ) -> AppResult<()> {
+    super::cache::mark_changed();
     let expected = l.version;
     l.version += 1;
     l.modified_at = now;

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md from one run's results.jsonl (stdout)."""
+import json
+import os
+import platform
+import subprocess
+import sys
+
+path, n, stamp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = [json.loads(l) for l in open(path) if l.strip()]
+
+
+def get(system, backend, scenario):
+    for r in rows:
+        if r["system"] == system and r["backend"] == backend and r["scenario"] == scenario:
+            return r
+    return None
+
+
+def cpu():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_gib():
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        return "?"
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "–"
+    return f"{v:,.{digits}f}"
+
+
+def mb(v):
+    return "–" if v is None else f"{v / 1024 / 1024:,.0f} MB/s"
+
+
+def rss(r):
+    return "–" if not r or not r.get("rss_max_kb") else f"{r['rss_max_kb'] / 1024:.0f} MB"
+
+
+def yes(ok):
+    return "met" if ok else "**missed**"
+
+
+out = []
+w = out.append
+w("# Benchmarks\n")
+w(f"Measured by `bench/run.sh` on {stamp} with **{n:,} listings**, wrk at {rows[0]['connections'] if rows else 32} "
+  f"connections (`-d10s --latency`, 2 threads), datagate release build, everything on one machine.\n")
+w(f"- Machine: {os.cpu_count()} cores ({cpu()}), {mem_gib()} GiB RAM, {platform.system()} {platform.release()}")
+try:
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+except OSError:
+    pg = "?"
+w(f"- PostgreSQL: {pg}; SQLite: bundled with datagate (WAL); Datasette {os.popen('bench/out/venv/bin/datasette --version 2>/dev/null').read().strip()} with `-i` (immutable); nginx with `sendfile on`")
+w("- Reproduce: `bench/run.sh` (N=100000 by default; `N=1000000 bench/run.sh` for the million). Raw wrk outputs are in `bench/out/<time>/`.\n")
+w("Absolute numbers drift on a shared machine; the ratios are computed pair by pair within one run.\n")
+
+for r in rows:
+    if r["scenario"] == "load":
+        w(f"- Loading the demo plus {r['n']:,} synthetic listings on {r['backend']}: **{r['seconds']:.0f} s** "
+          f"({r['n'] / r['seconds']:,.0f} listings/s).")
+w("")
+
+w("## Catalogue reads (req/s; latency in ms)\n")
+w("| scenario | datagate PostgreSQL | p50 / p99 | datagate SQLite | p50 / p99 | Datasette | p50 / p99 | PG ÷ Datasette | SQLite ÷ Datasette | target | |")
+w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+names = {
+    "list": "1. list, 20 newest", "facets": "2. filtered list + facets", "search_zh": "3. search `教育` + facets",
+    "search_en": "4. search `hospital` + facets", "detail": "5. detail by id", "detail_304": "5b. detail, If-None-Match → 304",
+}
+targets = {"list": 20, "facets": 20, "search_zh": 20, "search_en": 20, "detail": 10}
+for sc, label in names.items():
+    p, s, d = get("datagate", "postgres", sc), get("datagate", "sqlite", sc), get("datasette", "sqlite", sc if sc != "detail_304" else "detail")
+    ratio_p = p["rps"] / d["rps"] if p and d and p.get("rps") and d.get("rps") else None
+    ratio_s = s["rps"] / d["rps"] if s and d and s.get("rps") and d.get("rps") else None
+    t = targets.get(sc)
+    if t:
+        ok = ratio_p is not None and ratio_p >= t and (sc == "detail" or (p.get("p99_ms") or 1e9) <= 20)
+        target = f"≥ {t}× Datasette" + ("" if sc == "detail" else ", p99 ≤ 20 ms")
+        verdict = yes(ok)
+    else:
+        target, verdict = "no body query", ""
+    w(f"| {label} | {fmt(p and p['rps'])} | {fmt(p and p['p50_ms'], 2)} / {fmt(p and p['p99_ms'], 2)} "
+      f"| {fmt(s and s['rps'])} | {fmt(s and s['p50_ms'], 2)} / {fmt(s and s['p99_ms'], 2)} "
+      f"| {fmt(d and d['rps']) if sc != 'detail_304' else '–'} | {(fmt(d and d['p50_ms'], 2) + ' / ' + fmt(d and d['p99_ms'], 2)) if sc != 'detail_304' else '–'} "
+      f"| {fmt(ratio_p, 1) + '×' if ratio_p and sc != 'detail_304' else '–'} | {fmt(ratio_s, 1) + '×' if ratio_s and sc != 'detail_304' else '–'} | {target} | {verdict} |")
+w("")
+
+nginx_list = get("nginx", "static", "list")
+p_list = get("datagate", "postgres", "list")
+if nginx_list and p_list and nginx_list.get("rps"):
+    w(f"The ceiling: nginx serves a static copy of scenario 1's response at {fmt(nginx_list['rps'])} req/s "
+      f"(p99 {fmt(nginx_list['p99_ms'], 2)} ms); datagate on PostgreSQL reaches "
+      f"**{100 * p_list['rps'] / nginx_list['rps']:.0f} %** of it.\n")
+
+w("## Grants and downloads\n")
+w("| scenario | datagate PostgreSQL | datagate SQLite | nginx | PG ÷ nginx | target | |")
+w("|---|---:|---:|---:|---:|---|---|")
+tp, ts = get("datagate", "postgres", "token_issue"), get("datagate", "sqlite", "token_issue")
+w(f"| 6. data-token issue with an API key (req/s; p99) | {fmt(tp and tp['rps'])}; {fmt(tp and tp['p99_ms'], 1)} ms "
+  f"| {fmt(ts and ts['rps'])}; {fmt(ts and ts['p99_ms'], 1)} ms | – | – | ≥ 5 000/s | {yes(bool(tp and tp['rps'] and tp['rps'] >= 5000))} |")
+for sc, ng, label, target in [
+    ("download_grant_1", "download_1", "7. grant-gated 256 MiB, 1 stream", 0.7),
+    ("download_grant_8", "download_8", "7. grant-gated 256 MiB, 8 streams", None),
+    ("download_open_1", "download_1", "7. unconditional 256 MiB, 1 stream", None),
+]:
+    p, s, x = get("datagate", "postgres", sc), get("datagate", "sqlite", sc), get("nginx", "static", ng)
+    frac = p["transfer_bytes_per_s"] / x["transfer_bytes_per_s"] if p and x and p.get("transfer_bytes_per_s") and x.get("transfer_bytes_per_s") else None
+    verdict = yes(frac is not None and frac >= target) if target else ""
+    w(f"| {label} | {mb(p and p['transfer_bytes_per_s'])} | {mb(s and s['transfer_bytes_per_s'])} | {mb(x and x['transfer_bytes_per_s'])} "
+      f"| {fmt(frac * 100 if frac else None)} % | {'≥ 70 % of nginx' if target else ''} | {verdict} |")
+w("")
+
+w("## Memory\n")
+w("| scenario | RSS before → max (PostgreSQL) | RSS before → max (SQLite) |")
+w("|---|---:|---:|")
+for sc in ["list", "facets", "search_zh", "search_en", "detail", "token_issue", "download_grant_1", "download_grant_8", "download_open_1"]:
+    p, s = get("datagate", "postgres", sc), get("datagate", "sqlite", sc)
+    f = lambda r: "–" if not r else f"{r['rss_before_kb'] / 1024:.0f} → {r['rss_max_kb'] / 1024:.0f} MB"
+    w(f"| {sc} | {f(p)} | {f(s)} |")
+peak = max((r.get("rss_max_kb") or 0) for r in rows if r["system"] == "datagate") / 1024 if rows else 0
+w(f"\nPeak RSS of datagate under the whole load: **{peak:.0f} MB** (target ≤ 150 MB: {yes(peak <= 150)}).\n")
+
+errors = [r for r in rows if r.get("non_2xx") or r.get("socket_errors")]
+if errors:
+    w("## Errors during the run\n")
+    for r in errors:
+        w(f"- {r['system']}/{r['backend']}/{r['scenario']}: non-2xx {r.get('non_2xx')}, socket errors {r.get('socket_errors')}")
+    w("")
+print("\n".join(out))
