@@ -25,7 +25,7 @@ use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
-use crate::{audit, auth, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, corpora, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -81,6 +81,17 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(listings::datasets::withdraw_dataset)
         .service(listings::datasets::list_dataset_revisions)
         .service(listings::datasets::create_dataset_distribution)
+        .service(listings::datasets::get_dataset_schema_org)
+        .service(corpora::api::create_corpus)
+        .service(corpora::api::list_corpora)
+        .service(corpora::api::get_corpus)
+        .service(corpora::api::update_corpus)
+        .service(corpora::api::publish_corpus)
+        .service(corpora::api::withdraw_corpus)
+        .service(corpora::api::list_corpus_revisions)
+        .service(corpora::api::create_corpus_distribution)
+        .service(corpora::api::get_corpus_croissant)
+        .service(corpora::api::get_corpus_schema_org)
         .service(listings::openlist::get_open_list_csv)
         .service(listings::openlist::get_open_list_xlsx)
         .service(distributions::api::get_distribution)

@@ -189,7 +189,10 @@ fn demo_command(config: Config, scale: Option<u64>) -> Result<(), String> {
         let empty = state.db.run(crate::demo::is_empty).await.map_err(|e| e.to_string())?;
         if empty {
             let s = crate::demo::load(&state).await?;
-            println!("loaded the demo: {} bureaus, {} datasets, {} files", s.bureaus, s.datasets, s.files);
+            println!(
+                "loaded the demo: {} bureaus, {} datasets, {} corpora, {} files",
+                s.bureaus, s.datasets, s.corpora, s.files
+            );
             println!("demo accounts share the password {:?}: {}", crate::demo::DEMO_PASSWORD, crate::demo::DEMO_ADMIN);
         } else if scale.is_none() {
             return Err("the database is not empty; the demo loads only into an empty database".to_string());

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod corpora;
 pub mod db;
 pub mod demo;
 pub mod distributions;

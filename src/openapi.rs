@@ -78,6 +78,8 @@ see docs/API-DESIGN.md.",
         (name = "bureaus", description = "Data-owning government departments"),
         (name = "users", description = "People of an organisation"),
         (name = "datasets", description = "The open list of public data (公共数据资源开放清单)"),
+        (name = "corpora", description = "The training-corpus catalogue (行业大数据训练库): text, image, sensor and map \
+corpora for model builders, with datasheets, lineage to the open list, and Croissant and schema.org exports"),
         (name = "distributions", description = "Files and APIs of listings: upload, download"),
         (name = "access", description = "Access requests, grants, data tokens, the access log and usage reports"),
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),

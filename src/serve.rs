@@ -63,6 +63,7 @@ async fn maybe_load_demo(state: &AppState) -> Result<(), String> {
     tracing::warn!(
         bureaus = summary.bureaus,
         datasets = summary.datasets,
+        corpora = summary.corpora,
         files = summary.files,
         "loaded the DEMO catalogue; demo accounts ({}, <bureau code>@demo.datagate.local, {}) share the password {:?} — \
          for trying datagate out only (DATAGATE_DEMO=off to start empty)",

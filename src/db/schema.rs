@@ -191,12 +191,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    corpora (listing_id) {
+        listing_id -> Text,
+        modality -> Text,
+        total_bytes -> Nullable<BigInt>,
+        splits -> Text,
+        languages -> Text,
+        annotation_types -> Text,
+        label_schema -> Text,
+        datasheet -> Text,
+        details -> Text,
+        lineage_justification -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    corpus_sources (corpus_id, dataset_id) {
+        corpus_id -> Text,
+        dataset_id -> Text,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(listings -> organisations (bureau_id));
 diesel::joinable!(listings -> domains (domain));
 diesel::joinable!(listing_terms -> listings (listing_id));
 diesel::joinable!(listing_revisions -> listings (listing_id));
 diesel::joinable!(listing_facets -> listings (listing_id));
 diesel::joinable!(distributions -> listings (listing_id));
+diesel::joinable!(corpora -> listings (listing_id));
 
 diesel::table! {
     access_requests (id) {
@@ -308,4 +332,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     access_log,
     usage_reports,
+    corpora,
+    corpus_sources,
 );

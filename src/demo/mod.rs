@@ -1,8 +1,9 @@
 //! The demo catalogue: Shanghai's bureaus and their open-list datasets with
-//! small generated files, plus demo accounts, so that a newcomer sees a
-//! populated service with one command. `scale` generates synthetic listings
-//! for load tests.
+//! small generated files, training corpora of every modality derived from
+//! them, plus demo accounts, so that a newcomer sees a populated service with
+//! one command. `scale` generates synthetic listings for load tests.
 
+mod corpora;
 pub mod files;
 pub mod scale;
 
@@ -90,6 +91,7 @@ struct DemoDistribution {
 pub struct DemoSummary {
     pub bureaus: usize,
     pub datasets: usize,
+    pub corpora: usize,
     pub files: usize,
 }
 
@@ -160,11 +162,34 @@ pub async fn load(state: &AppState) -> Result<DemoSummary, String> {
         }
         files.push(per);
     }
+    let demo_corpora = corpora::catalogue()?;
+    let mut corpus_files: Vec<Vec<Option<StoredFile>>> = Vec::new();
+    for c in &demo_corpora {
+        let mut per = Vec::new();
+        for d in c.distributions() {
+            per.push(if d.kind == "file" {
+                let bytes = corpora::sample_csv(c);
+                Some(state.storage.put_bytes(bytes.into()).await.map_err(|e| format!("demo file: {e:?}"))?)
+            } else {
+                None
+            });
+        }
+        corpus_files.push(per);
+    }
     let hash = password::hash(DEMO_PASSWORD).map_err(|e| e.to_string())?;
     let now = state.clock.db_now();
     let summary = state
         .db
-        .run(move |conn| write_tx(conn, |conn| populate(conn, &catalogue, files, &hash, now)))
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                let (mut summary, publishers) = populate(conn, &catalogue, files, &hash, now)?;
+                let (n, f) =
+                    corpora::populate(conn, &demo_corpora, corpus_files, &catalogue.bureaus, &publishers, now)?;
+                summary.corpora = n;
+                summary.files += f;
+                Ok::<_, AppError>(summary)
+            })
+        })
         .await
         .map_err(|e| format!("loading the demo failed: {e}"))?;
     Ok(summary)
@@ -176,7 +201,7 @@ fn populate(
     files: Vec<Vec<Option<StoredFile>>>,
     hash: &str,
     now: chrono::NaiveDateTime,
-) -> AppResult<DemoSummary> {
+) -> AppResult<(DemoSummary, Vec<(String, Caller)>)> {
     if !is_empty(conn)? {
         return Err(AppError::conflict("the database is not empty; the demo loads only into an empty one"));
     }
@@ -293,5 +318,11 @@ fn populate(
             )?;
         }
     }
-    Ok(DemoSummary { bureaus: catalogue.bureaus.len(), datasets: catalogue.datasets.len(), files: file_count })
+    let summary = DemoSummary {
+        bureaus: catalogue.bureaus.len(),
+        datasets: catalogue.datasets.len(),
+        corpora: 0,
+        files: file_count,
+    };
+    Ok((summary, publishers))
 }

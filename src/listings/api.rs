@@ -56,13 +56,13 @@ fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
 
 /// GET of one listing. A matching If-None-Match is answered 304 after reading
 /// only the listing's version, not its body.
-pub async fn get(
+pub async fn get<S: ListingSpec>(
     state: &AppState,
     req: &HttpRequest,
     caller: Option<Caller>,
-    kind: ListingKind,
     key: String,
-) -> AppResult<Result<(Listing, ListingOut), HttpResponse>> {
+) -> AppResult<Result<(Listing, S::Output), HttpResponse>> {
+    let kind = S::KIND;
     let visibility = Visibility::of(caller.as_ref());
     let wants_revalidation = req.headers().contains_key(header::IF_NONE_MATCH);
     if wants_revalidation {
@@ -86,7 +86,8 @@ pub async fn get(
             if !visibility.sees(l.status, l.bureau_id) {
                 return Ok(None);
             }
-            let out = detail(conn, &l)?;
+            let base = detail(conn, &l)?;
+            let out = S::present(conn, &l, base, visibility)?;
             Ok(Some((l, out)))
         })
         .await?;
@@ -102,16 +103,24 @@ pub fn required_if_match(req: &HttpRequest) -> AppResult<String> {
     })
 }
 
-/// Runs a change and answers with the changed listing and its validators.
-pub async fn respond_changed<F>(state: &AppState, status: actix_web::http::StatusCode, f: F) -> AppResult<HttpResponse>
+/// Runs a change by `caller` and answers with the changed listing, as the
+/// caller sees it, and its validators.
+pub async fn respond_changed<S: ListingSpec, F>(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    caller: &Caller,
+    f: F,
+) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut DbConn) -> AppResult<Listing> + Send + 'static,
 {
+    let visibility = Visibility::of(Some(caller));
     let (l, out) = state
         .db
         .write(move |conn| {
             let l = f(conn)?;
-            let out = detail(conn, &l)?;
+            let base = detail(conn, &l)?;
+            let out = S::present(conn, &l, base, visibility)?;
             Ok((l, out))
         })
         .await?;
@@ -128,7 +137,8 @@ where
 
 pub async fn create<S: ListingSpec>(state: &AppState, caller: Curator, input: S::Input) -> AppResult<HttpResponse> {
     let now = state.clock.db_now();
-    respond_changed(state, actix_web::http::StatusCode::CREATED, move |conn| {
+    let who = caller.clone();
+    respond_changed::<S, _>(state, actix_web::http::StatusCode::CREATED, &who, move |conn| {
         service::create::<S>(conn, &caller, input, now)
     })
     .await
@@ -143,30 +153,32 @@ pub async fn update<S: ListingSpec>(
 ) -> AppResult<HttpResponse> {
     let if_match = required_if_match(req)?;
     let now = state.clock.db_now();
-    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
+    let who = caller.clone();
+    respond_changed::<S, _>(state, actix_web::http::StatusCode::OK, &who, move |conn| {
         service::update::<S>(conn, &caller, &key, &if_match, patch, now)
     })
     .await
 }
 
-pub async fn publish(state: &AppState, caller: Curator, kind: ListingKind, key: String) -> AppResult<HttpResponse> {
+pub async fn publish<S: ListingSpec>(state: &AppState, caller: Curator, key: String) -> AppResult<HttpResponse> {
     let now = state.clock.db_now();
-    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
-        service::publish(conn, kind, &caller, &key, now)
+    let who = caller.clone();
+    respond_changed::<S, _>(state, actix_web::http::StatusCode::OK, &who, move |conn| {
+        service::publish(conn, S::KIND, &caller, &key, now)
     })
     .await
 }
 
-pub async fn withdraw(
+pub async fn withdraw<S: ListingSpec>(
     state: &AppState,
     caller: Curator,
-    kind: ListingKind,
     key: String,
     body: Reason,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.db_now();
-    respond_changed(state, actix_web::http::StatusCode::OK, move |conn| {
-        service::withdraw(conn, kind, &caller, &key, &body.reason, now)
+    let who = caller.clone();
+    respond_changed::<S, _>(state, actix_web::http::StatusCode::OK, &who, move |conn| {
+        service::withdraw(conn, S::KIND, &caller, &key, &body.reason, now)
     })
     .await
 }
@@ -341,35 +353,27 @@ fn respond(req: &HttpRequest, c: Cached) -> HttpResponse {
 }
 
 /// The detail response of a listing (or a 304), cached for public callers.
-/// `view` turns the listing into the kind's JSON view.
-pub async fn detail_response<V, F>(
+pub async fn detail_response<S: ListingSpec>(
     state: &AppState,
     req: &HttpRequest,
     caller: Option<Caller>,
-    kind: ListingKind,
     key: String,
-    view: F,
-) -> AppResult<HttpResponse>
-where
-    V: serde::Serialize,
-    F: FnOnce(&mut DbConn, &Listing, ListingOut) -> AppResult<V> + Send + 'static,
-    V: Send + 'static,
-{
-    let public = Visibility::of(caller.as_ref()) == Visibility::Public;
+) -> AppResult<HttpResponse> {
+    let kind = S::KIND;
+    let visibility = Visibility::of(caller.as_ref());
+    let public = visibility == Visibility::Public;
     let cache_key = format!("detail:{kind}:{key}");
-    let st = state;
     cached_json(state, req, public, cache_key, || async move {
-        let visibility = Visibility::of(caller.as_ref());
-        let (l, body) = st
+        let (l, body) = state
             .db
             .run(move |conn| {
                 let Some(l) = model::find(conn, kind, &key)? else { return Ok(None) };
                 if !visibility.sees(l.status, l.bureau_id) {
                     return Ok(None);
                 }
-                let out = detail(conn, &l)?;
-                let v = view(conn, &l, out)?;
-                Ok(Some((l, to_body(&v)?)))
+                let base = detail(conn, &l)?;
+                let out = S::present(conn, &l, base, visibility)?;
+                Ok(Some((l, to_body(&out)?)))
             })
             .await?
             .ok_or_else(|| AppError::not_found(kind_name(kind)))?;

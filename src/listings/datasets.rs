@@ -8,11 +8,13 @@ use utoipa::IntoParams;
 use super::api::{self, CommonFilters};
 use super::input::CommonInput;
 use super::search::SortOrder;
+use super::search::Visibility;
 use super::service::ListingSpec;
-use super::types::{ListingOut, ListingPage, RevisionPage};
+use super::types::{DatasetOut, ListingOut, ListingPage, RevisionPage};
 use super::{Listing, ListingKind, ListingStatus, OpenCondition, UpdateFrequency};
 use crate::app::AppState;
-use crate::auth::{Curator, MaybeCaller};
+use crate::auth::{Caller, Curator, MaybeCaller};
+use crate::corpora::schema_org::{self, Export};
 use crate::db::DbConn;
 use crate::distributions::{Distribution, api as dist_api};
 use crate::error::{AppResult, Validator};
@@ -33,13 +35,25 @@ pub struct Dataset;
 impl ListingSpec for Dataset {
     const KIND: ListingKind = ListingKind::Dataset;
     type Input = DatasetInput;
+    type Output = DatasetOut;
 
     fn common(input: &DatasetInput) -> CommonInput {
         input.common()
     }
 
-    fn check(_: &mut DbConn, _: &DatasetInput, _: &super::input::CleanInput, _: &mut Validator) -> AppResult<()> {
+    fn check(
+        _: &mut DbConn,
+        _: &Caller,
+        _: &DatasetInput,
+        _: &super::input::CleanInput,
+        _: &mut Validator,
+    ) -> AppResult<()> {
         Ok(())
+    }
+
+    fn present(conn: &mut DbConn, l: &Listing, base: ListingOut, visibility: Visibility) -> AppResult<DatasetOut> {
+        let derived_corpora = crate::corpora::model::derived_from_dataset(conn, l.id, visibility)?;
+        Ok(DatasetOut { listing: base, derived_corpora })
     }
 
     fn save(_: &mut DbConn, _: &Listing, _: &DatasetInput) -> AppResult<()> {
@@ -57,7 +71,7 @@ impl ListingSpec for Dataset {
     operation_id = "create_dataset",
     request_body = DatasetInput,
     responses(
-        (status = 201, description = "The draft, with its ETag", body = ListingOut,
+        (status = 201, description = "The draft, with its ETag", body = DatasetOut,
             headers(("ETag" = String, description = "Send it back as If-Match to change the dataset"),
                     ("Location" = String, description = "The dataset's URL"))),
         (status = 400, response = r::BadRequest),
@@ -168,7 +182,7 @@ pub async fn list_datasets(
     operation_id = "get_dataset",
     params(("id" = String, Path, description = "The dataset's id or name")),
     responses(
-        (status = 200, description = "The dataset", body = ListingOut,
+        (status = 200, description = "The dataset", body = DatasetOut,
             headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 401, response = r::Unauthorized),
@@ -184,7 +198,7 @@ pub async fn get_dataset(
     caller: MaybeCaller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    api::detail_response(&state, &req, caller.0, ListingKind::Dataset, id.into_inner(), |_, _, out| Ok(out)).await
+    api::detail_response::<Dataset>(&state, &req, caller.0, id.into_inner()).await
 }
 
 /// Change a dataset with a JSON merge patch (RFC 7396).
@@ -202,7 +216,7 @@ pub async fn get_dataset(
     request_body(content = Object, description = "A JSON merge patch of the dataset's input form (fields as in DatasetInput)",
         content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The changed dataset", body = ListingOut, headers(("ETag" = String))),
+        (status = 200, description = "The changed dataset", body = DatasetOut, headers(("ETag" = String))),
         (status = 400, response = r::BadRequest),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
@@ -235,7 +249,7 @@ pub async fn update_dataset(
     operation_id = "publish_dataset",
     params(("id" = String, Path, description = "The dataset's id or name")),
     responses(
-        (status = 200, description = "Published", body = ListingOut),
+        (status = 200, description = "Published", body = DatasetOut),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
@@ -252,7 +266,7 @@ pub async fn publish_dataset(
     caller: Curator,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    api::publish(&state, caller, ListingKind::Dataset, id.into_inner()).await
+    api::publish::<Dataset>(&state, caller, id.into_inner()).await
 }
 
 /// Withdraw a published dataset, with a reason. It stays readable as withdrawn.
@@ -262,7 +276,7 @@ pub async fn publish_dataset(
     params(("id" = String, Path, description = "The dataset's id or name")),
     request_body = Reason,
     responses(
-        (status = 200, description = "Withdrawn", body = ListingOut),
+        (status = 200, description = "Withdrawn", body = DatasetOut),
         (status = 400, response = r::BadRequest),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
@@ -282,7 +296,7 @@ pub async fn withdraw_dataset(
     id: web::Path<String>,
     body: Json<Reason>,
 ) -> AppResult<HttpResponse> {
-    api::withdraw(&state, caller, ListingKind::Dataset, id.into_inner(), body.into_inner()).await
+    api::withdraw::<Dataset>(&state, caller, id.into_inner(), body.into_inner()).await
 }
 
 /// The revisions of a dataset: who changed what, when, old and new values.
@@ -337,4 +351,26 @@ pub async fn create_dataset_distribution(
     body: Json<dist_api::NewDistribution>,
 ) -> AppResult<HttpResponse> {
     dist_api::create(&state, caller, ListingKind::Dataset, id.into_inner(), body.into_inner()).await
+}
+
+/// The dataset as schema.org `Dataset` JSON-LD, for search engines.
+#[utoipa::path(
+    tag = "datasets",
+    operation_id = "get_dataset_schema_org",
+    params(("id" = String, Path, description = "The dataset's id or name")),
+    responses(
+        (status = 200, description = "schema.org JSON-LD", content_type = "application/ld+json", body = Object),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[get("/datasets/{id}/schema-org")]
+pub async fn get_dataset_schema_org(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    schema_org::respond(&state, caller.0, ListingKind::Dataset, id.into_inner(), Export::SchemaOrg).await
 }

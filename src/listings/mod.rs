@@ -177,15 +177,17 @@ pub fn etag_of(id: ListingId, version: i32) -> String {
 }
 
 /// What a listing's kind adds to its facets and full-text entry.
-pub fn index_extras(_conn: &mut DbConn, l: &Listing) -> AppResult<model::IndexExtras> {
+pub fn index_extras(conn: &mut DbConn, l: &Listing) -> AppResult<model::IndexExtras> {
     match l.kind {
-        ListingKind::Dataset | ListingKind::Corpus => Ok(model::IndexExtras::default()),
+        ListingKind::Dataset => Ok(model::IndexExtras::default()),
+        ListingKind::Corpus => crate::corpora::model::index_extras(conn, l),
     }
 }
 
 /// Checks a listing's kind requires before publishing, beyond the common ones.
-pub fn publish_checks(_conn: &mut DbConn, l: &Listing, _v: &mut Validator) -> AppResult<()> {
+pub fn publish_checks(conn: &mut DbConn, l: &Listing, v: &mut Validator) -> AppResult<()> {
     match l.kind {
-        ListingKind::Dataset | ListingKind::Corpus => Ok(()),
+        ListingKind::Dataset => Ok(()),
+        ListingKind::Corpus => crate::corpora::publish::checks(conn, l, v),
     }
 }

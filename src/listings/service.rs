@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::input::{CleanInput, CommonInput, clean, diff, merge_patch};
 use super::search::Visibility;
-use super::types::FieldChange;
+use super::types::{FieldChange, ListingOut};
 use super::{Listing, ListingId, ListingKind, ListingStatus, OpenCondition, domains, model};
 use crate::audit;
 use crate::auth::Caller;
@@ -26,16 +26,35 @@ pub trait ListingSpec: 'static {
     /// The create/change form of this kind.
     type Input: DeserializeOwned + Serialize + Clone + Send + 'static;
 
+    /// What the API answers for a listing of this kind.
+    type Output: Serialize + Send + 'static;
+
     fn common(input: &Self::Input) -> CommonInput;
 
-    /// Checks the kind's own fields (may read the database).
-    fn check(conn: &mut DbConn, input: &Self::Input, common: &CleanInput, v: &mut Validator) -> AppResult<()>;
+    /// Checks the kind's own fields (may read the database; references are
+    /// resolved as the caller sees them).
+    fn check(
+        conn: &mut DbConn,
+        caller: &Caller,
+        input: &Self::Input,
+        common: &CleanInput,
+        v: &mut Validator,
+    ) -> AppResult<()>;
 
     /// Stores the kind's own fields once the listing row exists.
     fn save(conn: &mut DbConn, listing: &Listing, input: &Self::Input) -> AppResult<()>;
 
     /// The current input form of a stored listing.
     fn input_of(conn: &mut DbConn, listing: &Listing, common: CommonInput) -> AppResult<Self::Input>;
+
+    /// The full view of a listing: the common part plus the kind's own, with
+    /// related listings limited to those `visibility` allows.
+    fn present(
+        conn: &mut DbConn,
+        listing: &Listing,
+        base: ListingOut,
+        visibility: Visibility,
+    ) -> AppResult<Self::Output>;
 }
 
 /// A listing that the caller may change: anything else is "not found" when the
@@ -153,7 +172,7 @@ pub fn create<S: ListingSpec>(
     let c = clean(S::common(&input), &mut v);
     check_references(conn, &c, &mut v)?;
     let bureau = owning_bureau(conn, caller, &c, &mut v)?;
-    S::check(conn, &input, &c, &mut v)?;
+    S::check(conn, caller, &input, &c, &mut v)?;
     v.finish()?;
     let Some(bureau) = bureau else { return Err(AppError::internal("validated bureau missing")) };
     if model::name_taken(conn, &c.name)? {
@@ -250,7 +269,7 @@ pub fn update<S: ListingSpec>(
             v.add("bureau_id", "no such bureau");
         }
     }
-    S::check(conn, &input, &c, &mut v)?;
+    S::check(conn, caller, &input, &c, &mut v)?;
     v.finish()?;
     let changes = diff(&before_value, &as_value(&input));
     if changes.is_empty() {

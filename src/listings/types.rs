@@ -136,6 +136,16 @@ impl ListingOut {
     }
 }
 
+/// A dataset of the open list with everything about it, and the corpora
+/// derived from it (those the caller may see).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DatasetOut {
+    #[serde(flatten)]
+    pub listing: ListingOut,
+    /// Training corpora that name this dataset as a source, newest first.
+    pub derived_corpora: Vec<crate::corpora::types::LineageRef>,
+}
+
 /// A listing as it appears in a list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ListingSummary {

@@ -17,6 +17,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
+pub use crate::corpus_fixtures::*;
+
 pub const PASSWORD: &str = "correct horse battery staple 9";
 
 /// A database that exists for one test and is removed after it.

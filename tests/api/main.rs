@@ -1,6 +1,7 @@
 //! Integration tests: the real service over HTTP, on a fresh database per
 //! test. Set TEST_DATABASE_URL=postgres://… to run them all on PostgreSQL.
 
+mod corpus_fixtures;
 mod helpers;
 
 mod accounts;
@@ -8,6 +9,9 @@ mod api_keys;
 mod audit;
 mod auth;
 mod contract;
+mod corpora;
+mod corpus_search;
+mod croissant;
 mod datasets;
 mod errors;
 mod files;

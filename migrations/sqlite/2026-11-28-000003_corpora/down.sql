@@ -1,0 +1,2 @@
+DROP TABLE corpus_sources;
+DROP TABLE corpora;
