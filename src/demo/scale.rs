@@ -396,13 +396,78 @@ pub async fn generate(state: &AppState, n: u64) -> Result<u64, String> {
         bar.set_position(written);
     }
     bar.finish();
+    let corpora = generate_corpora(state, n / 100, offset as u64).await?;
     let now = state.clock.db_now();
     state
         .db
         .write(move |conn| {
-            audit::record(conn, &Actor::system(), now, "demo.scale", "catalogue", "synthetic", json!({"datasets": n}))
+            audit::record(
+                conn,
+                &Actor::system(),
+                now,
+                "demo.scale",
+                "catalogue",
+                "synthetic",
+                json!({"datasets": n, "corpora": corpora}),
+            )
         })
         .await
         .map_err(|e| e.to_string())?;
     Ok(written)
+}
+
+/// One synthetic corpus per hundred datasets, through the ordinary service
+/// (validation, revisions, index) as a bureau's publisher would create them,
+/// each with an external distribution, published.
+async fn generate_corpora(state: &AppState, n: u64, offset: u64) -> Result<u64, String> {
+    use crate::auth::{Caller, Credential};
+    use crate::corpora::Corpus;
+    use crate::distributions::api::{NewDistribution, add, validate};
+    use crate::listings::service;
+    use crate::orgs::model as org_model;
+    if n == 0 {
+        return Ok(0);
+    }
+    let now = state.clock.db_now();
+    let seed = 0x5eed_c0de ^ offset;
+    state
+        .db
+        .run(move |conn| {
+            let mut callers = Vec::new();
+            for (_, user) in publishers(conn)? {
+                if let Some((user, org)) = org_model::find_live_user(conn, user)? {
+                    callers.push(Caller {
+                        user,
+                        org,
+                        credential: Credential::Session,
+                        request_id: "demo-scale".into(),
+                    });
+                }
+            }
+            if callers.is_empty() {
+                return Err(AppError::conflict("no bureau publisher to file synthetic corpora under"));
+            }
+            for i in 0..n {
+                let caller = &callers[(i as usize) % callers.len()];
+                let mut input = crate::corpora::synthetic::synthetic_input(offset + i, seed);
+                input.bureau_id = None;
+                write_tx(conn, |conn| {
+                    let l = service::create::<Corpus>(conn, caller, input, now)?;
+                    let key = l.id.to_string();
+                    let access = validate(&NewDistribution {
+                        name: "语料访问接口".into(),
+                        description: None,
+                        format: "API".into(),
+                        media_type: None,
+                        access_url: Some(format!("https://data.sh.gov.cn/api/corpora/synthetic/{}", offset + i)),
+                    })?;
+                    add(conn, caller, ListingKind::Corpus, &key, access, now)?;
+                    service::publish(conn, ListingKind::Corpus, caller, &key, now)?;
+                    Ok::<_, AppError>(())
+                })?;
+            }
+            Ok(n)
+        })
+        .await
+        .map_err(|e| format!("writing synthetic corpora failed: {e}"))
 }

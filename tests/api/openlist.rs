@@ -169,6 +169,10 @@ async fn scale_generation_writes_complete_searchable_listings_in_batches() {
     }
     let revs = app.get(&format!("/api/v1/datasets/{}/revisions", item["id"].as_str().unwrap()), None).await.json();
     assert_eq!(revs["total"], 1);
+    // One corpus per hundred datasets, published through the ordinary service.
+    let corpora = app.get("/api/v1/corpora", None).await.expect(200).json();
+    assert_eq!(corpora["total"], 12);
+    assert_eq!(corpora["facets"]["modality"].as_array().unwrap().len(), 4);
     // A second run adds more without clashing names.
     datagate::demo::scale::generate(&app.state, 5).await.expect("again");
     assert_eq!(app.get("/api/v1/datasets", Some(&admin.token)).await.json()["total"], 1_208);
