@@ -125,7 +125,7 @@ for backend in postgres sqlite; do
   wrk_run datagate "$backend" search_zh "$BASE/api/v1/datasets?limit=20&q=$(urlq 教育)"
   wrk_run datagate "$backend" search_en "$BASE/api/v1/datasets?limit=20&q=hospital"
   wrk_run datagate "$backend" detail "$BASE/api/v1/datasets/$DETAIL"
-  ETAG=$(curl -fsSI "$BASE/api/v1/datasets/$DETAIL" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
+  ETAG=$(curl -fsS -D - -o /dev/null "$BASE/api/v1/datasets/$DETAIL" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
   wrk_run datagate "$backend" detail_304 "$BASE/api/v1/datasets/$DETAIL" "$CONNS" -H "If-None-Match: $ETAG"
   cat > "$OUT/token.lua" <<LUA
 wrk.method = "POST"

@@ -41,7 +41,7 @@ impl AppState {
     pub fn new(db: Db, config: Config, keys: TokenKeys, clock: SharedClock) -> Result<Self, String> {
         let signer = Signer { keys, issuer: config.public_url.clone() };
         let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
-        let cache = CatalogueCache::new(db.generation(), config.cache_ttl);
+        let cache = CatalogueCache::new(db.generation(), !config.cache_refresh.is_zero());
         Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache })
     }
 }
@@ -98,8 +98,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(distributions::api::update_distribution)
         .service(distributions::api::delete_distribution)
         .service(distributions::api::upload_distribution_file)
-        .service(distributions::api::get_distribution_file)
-        .service(distributions::api::head_distribution_file)
+        .service(distributions::download::get_distribution_file)
+        .service(distributions::download::head_distribution_file)
         .service(grants::requests::create_access_request)
         .service(grants::requests::list_access_requests)
         .service(grants::requests::get_access_request)

@@ -93,12 +93,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
     pub report_interval_days: u32,
 
-    /// How long, in milliseconds, public catalogue reads may be served from the
-    /// in-process cache after another instance changed the catalogue (this
-    /// instance's own changes apply at once). 0 turns the cache off.
-    #[arg(long, env = "DATAGATE_CACHE_TTL_MS", default_value_t = 1000,
+    /// How often, in milliseconds, this instance checks whether another
+    /// instance changed the catalogue, so that its cache of public reads
+    /// follows (its own changes apply at once). 0 turns the cache off.
+    #[arg(long, env = "DATAGATE_CACHE_REFRESH_MS", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
-    pub cache_ttl_ms: u64,
+    pub cache_refresh_ms: u64,
 
     /// Consecutive failed logins for one account before it is throttled.
     #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
@@ -149,7 +149,7 @@ pub struct Config {
     pub max_grant_days: u32,
     pub review_days: u32,
     pub report_interval_days: u32,
-    pub cache_ttl: Duration,
+    pub cache_refresh: Duration,
     pub login_max_failures: u32,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
@@ -194,7 +194,7 @@ impl Settings {
             max_grant_days: self.max_grant_days,
             review_days: self.review_days,
             report_interval_days: self.report_interval_days,
-            cache_ttl: Duration::from_millis(self.cache_ttl_ms),
+            cache_refresh: Duration::from_millis(self.cache_refresh_ms),
             login_max_failures: self.login_max_failures,
             db_pool_size: self.db_pool_size,
             db_timeout: Duration::from_secs(self.db_timeout),
@@ -224,7 +224,7 @@ impl Config {
             max_grant_days: 365,
             review_days: 15,
             report_interval_days: 90,
-            cache_ttl: Duration::from_millis(1000),
+            cache_refresh: Duration::from_millis(500),
             login_max_failures: 5,
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),

@@ -74,6 +74,24 @@ async fn maybe_load_demo(state: &AppState) -> Result<(), String> {
     Ok(())
 }
 
+/// Polls the catalogue generation in the database, so that the cache of
+/// public reads follows changes made by other instances.
+fn follow_other_instances(state: web::Data<AppState>) {
+    let every = state.config.cache_refresh;
+    if every.is_zero() {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Ok(g) = state.db.run(crate::listings::cache::stored_generation).await {
+                state.cache.observe(g);
+            }
+        }
+    });
+}
+
 pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let bind = config.bind;
     let workers = config.workers;
@@ -84,6 +102,7 @@ pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         maybe_load_demo(&state).await?;
+        follow_other_instances(state.clone());
         let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
             .workers(workers)
             .shutdown_timeout(30)

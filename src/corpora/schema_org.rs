@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::DbConn;
 use crate::db::types::utc;
-use crate::distributions::api::check_download;
+use crate::distributions::download::check_download;
 use crate::distributions::{DistributionRow, model as dist_model};
 use crate::error::{AppError, AppResult};
 use crate::listings::search::Visibility;

@@ -312,7 +312,7 @@ fn generate_one(i: u64, rng: &mut StdRng, bureau: (OrgId, UserId), base: NaiveDa
 }
 
 fn write_batch(conn: &mut DbConn, batch: &[Generated]) -> AppResult<()> {
-    crate::listings::cache::mark_changed();
+    crate::listings::cache::mark_changed(conn)?;
     let listings: Vec<Listing> = batch.iter().map(|g| g.listing.clone()).collect();
     backend::insert_listings(conn, &listings)?;
     let distributions: Vec<DistributionRow> = batch.iter().map(|g| g.distribution.clone()).collect();

@@ -319,15 +319,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = AppResult<Cached>>,
 {
-    if public && let Some(hit) = state.cache.get(&key) {
-        return Ok(respond(req, hit));
-    }
-    let generation = state.cache.generation();
-    let fresh = compute().await?;
-    if public {
-        state.cache.put(generation, key, fresh.clone());
-    }
-    Ok(respond(req, fresh))
+    let body = if public { state.cache.get_or_compute(key, compute()).await? } else { compute().await? };
+    Ok(respond(req, body))
 }
 
 fn respond(req: &HttpRequest, c: Cached) -> HttpResponse {

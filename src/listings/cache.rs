@@ -1,29 +1,36 @@
-//! A short-lived cache of public catalogue reads (list pages with facets, and
-//! listing details), so that crawlers and harvesters paging all day do not
-//! each cost a round of queries.
+//! A cache of public catalogue reads (list pages with facets, and listing
+//! details), so that crawlers and harvesters paging all day do not each cost
+//! a round of queries.
 //!
-//! Entries are keyed by the catalogue's *generation*: every transaction that
-//! changes a listing marks itself (`mark_changed`, called by
-//! `service::commit_change` and the batch writers) and, once it commits,
-//! `Db::write`/`Db::run` advance the generation, so this instance never serves
-//! a page older than its own last write. Other instances' writes are picked up
-//! within the time-to-live (`DATAGATE_CACHE_TTL_MS`, 1 s by default; 0 turns
-//! the cache off). Only what anonymous callers may see is cached.
+//! Entries are keyed by the catalogue's *generation*. Every transaction that
+//! changes a listing calls [`mark_changed`], which advances the counter in the
+//! database (`catalogue_state`) inside the transaction; once the transaction
+//! commits, this instance advances its local view at once, so it never serves
+//! a page older than its own writes. Other instances' writes are seen when
+//! `serve`'s poller (every `DATAGATE_CACHE_REFRESH_MS`) reads the counter.
+//! Entries never expire by time otherwise (a size bound keeps memory in check),
+//! and concurrent misses for one key are computed once. Only what anonymous
+//! callers may see is cached.
 
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
+use diesel::connection::SimpleConnection;
+
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
 
 thread_local! {
     static CHANGED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Notes that the current transaction changes the catalogue.
-pub fn mark_changed() {
+/// Records, in the current transaction, that the catalogue changes.
+pub fn mark_changed(conn: &mut DbConn) -> AppResult<()> {
+    conn.batch_execute("UPDATE catalogue_state SET generation = generation + 1 WHERE id = 1")?;
     CHANGED.with(|c| c.set(true));
+    Ok(())
 }
 
 /// Whether the work just finished on this thread changed the catalogue
@@ -32,12 +39,24 @@ pub fn take_changed() -> bool {
     CHANGED.with(|c| c.replace(false))
 }
 
-/// Forgets a mark left by work that did not commit.
+/// Forgets a mark left by earlier work on this thread.
 pub fn clear_changed() {
     CHANGED.with(|c| c.set(false));
 }
 
-/// A cached response body and the validator that goes with it.
+/// The generation stored in the database.
+pub fn stored_generation(conn: &mut DbConn) -> AppResult<u64> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        generation: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query("SELECT generation FROM catalogue_state WHERE id = 1").load(conn)?;
+    Ok(rows.first().map(|r| r.generation as u64).unwrap_or(0))
+}
+
+/// A cached response body and the validators that go with it.
 #[derive(Clone)]
 pub struct Cached {
     pub body: Bytes,
@@ -45,31 +64,42 @@ pub struct Cached {
     pub last_modified: Option<String>,
 }
 
+type Key = (u64, u64, String);
+
 pub struct CatalogueCache {
-    generation: Arc<AtomicU64>,
-    entries: Option<moka::sync::Cache<(u64, String), Cached>>,
+    /// Advanced by this instance's own committed changes.
+    local: Arc<AtomicU64>,
+    /// The database's counter as last polled (other instances' changes).
+    remote: AtomicU64,
+    entries: Option<moka::future::Cache<Key, Cached>>,
 }
 
 impl CatalogueCache {
-    pub fn new(generation: Arc<AtomicU64>, ttl: Duration) -> Self {
-        let entries =
-            (!ttl.is_zero()).then(|| moka::sync::Cache::builder().max_capacity(20_000).time_to_live(ttl).build());
-        Self { generation, entries }
+    pub fn new(local: Arc<AtomicU64>, enabled: bool) -> Self {
+        let entries = enabled.then(|| moka::future::Cache::builder().max_capacity(20_000).build());
+        Self { local, remote: AtomicU64::new(0), entries }
     }
 
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    fn key(&self, key: String) -> Key {
+        (self.local.load(Ordering::Acquire), self.remote.load(Ordering::Acquire), key)
     }
 
-    pub fn get(&self, key: &str) -> Option<Cached> {
-        self.entries.as_ref()?.get(&(self.generation(), key.to_string()))
+    /// Notes the database's generation, as the poller read it.
+    pub fn observe(&self, generation: u64) {
+        self.remote.fetch_max(generation, Ordering::AcqRel);
     }
 
-    /// Stores a body computed at `generation` (the one read before computing,
-    /// so that a concurrent write makes the entry unreachable, not stale).
-    pub fn put(&self, generation: u64, key: String, value: Cached) {
-        if let Some(entries) = &self.entries {
-            entries.insert((generation, key), value);
+    /// The cached body for `key`, computing it (once, however many ask at the
+    /// same moment) when missing. Without a cache, just computes.
+    pub async fn get_or_compute<F>(&self, key: String, compute: F) -> AppResult<Cached>
+    where
+        F: std::future::Future<Output = AppResult<Cached>>,
+    {
+        match &self.entries {
+            None => compute.await,
+            Some(entries) => {
+                entries.try_get_with(self.key(key), compute).await.map_err(|e: Arc<AppError>| (*e).clone())
+            }
         }
     }
 }

@@ -161,7 +161,7 @@ pub async fn create_domain(state: web::Data<AppState>, admin: Admin, body: Json<
                 return Err(AppError::conflict("a domain with this code exists").with_context(json!({"field": "code"})));
             }
             diesel::insert_into(domains::table).values(&row).execute(conn)?;
-            super::cache::mark_changed();
+            super::cache::mark_changed(conn)?;
             audit::record(
                 conn,
                 &actor,

@@ -96,7 +96,7 @@ pub fn commit_change(
     action: &str,
     changes: Vec<FieldChange>,
 ) -> AppResult<()> {
-    super::cache::mark_changed();
+    super::cache::mark_changed(conn)?;
     let expected = l.version;
     l.version += 1;
     l.modified_at = now;

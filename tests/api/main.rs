@@ -8,6 +8,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod auth;
+mod cache;
 mod contract;
 mod corpora;
 mod corpus_search;
