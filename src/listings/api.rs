@@ -256,7 +256,41 @@ impl CommonFilters {
     }
 }
 
-/// A page of a catalogue with facets.
+/// The total and the facet counts of a search: the same for every page of
+/// it, so cached apart from the pages (a crawler paging deep pays for them
+/// once per catalogue generation, not once per page).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Summary {
+    total: i64,
+    facets: std::collections::BTreeMap<String, Vec<super::types::FacetValue>>,
+}
+
+async fn summary(state: &AppState, s: &Search, facet_dims: &[FacetDim]) -> AppResult<Summary> {
+    let compute = {
+        let (s, dims) = (s.clone(), facet_dims.to_vec());
+        move || async move {
+            state
+                .db
+                .run(move |conn| {
+                    Ok(Summary { total: search::count(conn, &s)?, facets: search::facets(conn, &s, &dims)? })
+                })
+                .await
+        }
+    };
+    if s.visibility != Visibility::Public {
+        return compute().await;
+    }
+    let key = format!("summary:{s:?}:{facet_dims:?}");
+    let cached = state
+        .cache
+        .get_or_compute(key, async {
+            Ok(Cached { body: to_body(&compute().await?)?, etag: None, last_modified: None })
+        })
+        .await?;
+    serde_json::from_slice(&cached.body).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// A page of a catalogue with its total and facets.
 pub async fn list_page(
     state: &AppState,
     s: Search,
@@ -266,21 +300,15 @@ pub async fn list_page(
 ) -> AppResult<ListingPage> {
     let limit = paging.limit()?;
     let after: Option<Cursor> = paging.cursor.as_deref().map(decode_cursor).transpose()?;
-    state
-        .db
-        .run(move |conn| {
-            let (hits, next) = search::page(conn, &s, order, after.as_ref(), limit)?;
-            let total = search::count(conn, &s)?;
-            let facets = search::facets(conn, &s, &facet_dims)?;
-            Ok(ListingPage {
-                items: hits.into_iter().map(|h| ListingSummary::new(&h.listing, h.bureau, h.score)).collect(),
-                total,
-                limit,
-                next_cursor: next.map(|c| encode_cursor(&c)),
-                facets,
-            })
-        })
-        .await
+    let Summary { total, facets } = summary(state, &s, &facet_dims).await?;
+    let (hits, next) = state.db.run(move |conn| search::page(conn, &s, order, after.as_ref(), limit)).await?;
+    Ok(ListingPage {
+        items: hits.into_iter().map(|h| ListingSummary::new(&h.listing, h.bureau, h.score)).collect(),
+        total,
+        limit,
+        next_cursor: next.map(|c| encode_cursor(&c)),
+        facets,
+    })
 }
 
 /// The list response, from the cache when the search is public.

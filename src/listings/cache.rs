@@ -66,6 +66,10 @@ pub struct Cached {
 
 type Key = (u64, u64, String);
 
+/// The most the cache holds, in bytes of keys and bodies, so that memory
+/// stays bounded however many distinct pages crawlers ask for.
+pub const CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
+
 pub struct CatalogueCache {
     /// Advanced by this instance's own committed changes.
     local: Arc<AtomicU64>,
@@ -76,7 +80,12 @@ pub struct CatalogueCache {
 
 impl CatalogueCache {
     pub fn new(local: Arc<AtomicU64>, enabled: bool) -> Self {
-        let entries = enabled.then(|| moka::future::Cache::builder().max_capacity(20_000).build());
+        let entries = enabled.then(|| {
+            moka::future::Cache::builder()
+                .weigher(|k: &Key, v: &Cached| (k.2.len() + v.body.len()).try_into().unwrap_or(u32::MAX))
+                .max_capacity(CAPACITY_BYTES)
+                .build()
+        });
         Self { local, remote: AtomicU64::new(0), entries }
     }
 

@@ -88,3 +88,29 @@ async fn without_the_cache_every_read_is_fresh() {
     let etag = app.get("/api/v1/datasets/first", None).await.header("etag").unwrap();
     app.call_with("GET", "/api/v1/datasets/first", None, &[("If-None-Match", &etag)], None).await.expect(304);
 }
+
+#[actix_web::test]
+async fn totals_and_facets_are_shared_by_every_page_and_follow_writes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let b = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &b).await;
+    for i in 0..3 {
+        app.quick_dataset(&edu, dataset_body(&format!("set-{i}"), "教育数据", "unconditional")).await;
+    }
+    let first = app.get("/api/v1/datasets?limit=1", None).await.expect(200).json();
+    assert_eq!(first["total"], 3);
+    assert_eq!(first["facets"]["open_condition"][0]["count"], 3);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let second = app.get(&format!("/api/v1/datasets?limit=1&cursor={cursor}"), None).await.expect(200).json();
+    assert_eq!((second["total"].clone(), second["facets"].clone()), (first["total"].clone(), first["facets"].clone()));
+    assert_ne!(second["items"][0]["name"], first["items"][0]["name"]);
+
+    // A new listing: the next page of the same walk counts it.
+    app.quick_dataset(&edu, dataset_body("set-new", "教育数据", "conditional")).await;
+    let again = app.get(&format!("/api/v1/datasets?limit=1&cursor={cursor}"), None).await.expect(200).json();
+    assert_eq!(again["total"], 4);
+    let conditions: Vec<&str> =
+        again["facets"]["open_condition"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
+    assert!(conditions.contains(&"conditional"), "{conditions:?}");
+}
