@@ -16,6 +16,7 @@ mod croissant;
 mod datasets;
 mod errors;
 mod files;
+mod fuzz_findings;
 mod grants;
 mod openlist;
 mod search;
