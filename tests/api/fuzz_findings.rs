@@ -3,13 +3,12 @@
 
 use serde_json::Value;
 
+use crate::helpers::*;
+
 /// The `enum` of a component schema in the generated document.
 fn spec_enum(name: &str) -> Vec<Value> {
     let api = serde_json::to_value(datagate::app::openapi()).expect("spec");
-    api["components"]["schemas"][name]["enum"]
-        .as_array()
-        .unwrap_or_else(|| panic!("schema {name} has no enum"))
-        .clone()
+    api["components"]["schemas"][name]["enum"].as_array().unwrap_or_else(|| panic!("schema {name} has no enum")).clone()
 }
 
 /// Asserts that the spec lists exactly the wire names serde writes.
@@ -39,4 +38,52 @@ fn stored_enums_are_documented_with_their_wire_names() {
         datagate::grants::RequestState,
         datagate::grants::Opinion,
     );
+}
+
+/// Found: a revision's `old` and `new` were documented as objects, but they
+/// are the field's values — `null` when a distribution is added, a string
+/// for a checksum. They are documented as any JSON value now.
+#[actix_web::test]
+async fn revision_values_are_documented_as_any_json_value() {
+    let api = serde_json::to_value(datagate::app::openapi()).expect("spec");
+    let change = &api["components"]["schemas"]["FieldChange"]["properties"];
+    assert_eq!(change["old"], serde_json::json!({}));
+    assert_eq!(change["new"], serde_json::json!({}));
+
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bureau = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &bureau).await;
+    app.published_dataset(&edu, "sh-edu-schools", "学校名录", "unconditional").await;
+    let revisions = app.get("/api/v1/datasets/sh-edu-schools/revisions", Some(&edu.token)).await.expect(200).json();
+    let values: Vec<&Value> = revisions["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|r| r["changes"].as_array().into_iter().flatten())
+        .flat_map(|c| [&c["old"], &c["new"]])
+        .collect();
+    assert!(values.iter().any(|v| v.is_null()), "a distribution's addition has old = null");
+    assert!(values.iter().any(|v| v.is_string()), "a checksum is a string");
+}
+
+/// Found: a file download was documented as `application/octet-stream`,
+/// but it is served in the distribution's own media type (`text/csv`, …).
+#[actix_web::test]
+async fn downloads_are_documented_in_the_distributions_media_type() {
+    let api = serde_json::to_value(datagate::app::openapi()).expect("spec");
+    let get = &api["paths"]["/api/v1/distributions/{id}/file"]["get"]["responses"];
+    for status in ["200", "206"] {
+        let types: Vec<&String> = get[status]["content"].as_object().expect("content").keys().collect();
+        assert_eq!(types, vec!["*/*"], "{status}");
+    }
+
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bureau = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &bureau).await;
+    let (_, file) = app.published_dataset(&edu, "sh-edu-schools", "学校名录", "unconditional").await;
+    let path = format!("/api/v1/distributions/{}/file", file["id"].as_str().expect("id"));
+    let r = app.get(&path, None).await.expect(200);
+    assert!(r.content_type().starts_with("text/csv"), "{}", r.content_type());
 }
