@@ -8,6 +8,8 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod auth;
+mod authz_leaks;
+mod authz_matrix;
 mod cache;
 mod contract;
 mod corpora;
