@@ -87,3 +87,47 @@ async fn downloads_are_documented_in_the_distributions_media_type() {
     let r = app.get(&path, None).await.expect(200);
     assert!(r.content_type().starts_with("text/csv"), "{}", r.content_type());
 }
+
+/// PostgreSQL refuses NUL in text columns; a NUL anywhere in a request's
+/// text must be a 422 naming the field on both databases, never a 500.
+#[actix_web::test]
+async fn nul_characters_in_text_are_refused_with_422() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bureau = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &bureau).await;
+    let mut body = dataset_body("sh-edu-nul", "学校\u{0}名录", "unconditional");
+    body["keywords"] = serde_json::json!(["a\u{0}b"]);
+    let p = app.post("/api/v1/datasets", Some(&edu.token), body).await.problem(422);
+    assert!(error_fields(&p).iter().any(|f| f == "title"), "{p}");
+
+    let mut reg = registration("某\u{0}公司", &valid_uscc(), "nul@example.cn");
+    reg["contact"]["name"] = serde_json::json!("王\u{0}明");
+    app.post("/api/v1/enterprises", None, reg).await.problem(422);
+    let login = app.login("a\u{0}@example.cn", "x\u{0}").await;
+    assert!(login.status.as_u16() == 401 || login.status.as_u16() == 422, "{:?}", login.status);
+    let q = app.get("/api/v1/datasets?q=%00", None).await;
+    assert!(q.status.as_u16() == 200 || q.status.as_u16() == 422, "search with NUL: {:?}", q.status);
+    app.post("/api/v1/bureaus", Some(&admin.token), serde_json::json!({"name": "局\u{0}", "code": "sh-nul"}))
+        .await
+        .problem(422);
+    app.post("/api/v1/api-keys", Some(&edu.token), serde_json::json!({"name": "k\u{0}"})).await.problem(422);
+}
+
+/// The NUL refusal also covers paths, query strings and nested fields.
+#[actix_web::test]
+async fn nul_characters_in_paths_and_queries_are_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.get("/api/v1/datasets/sh%00edu", None).await.problem(404);
+    app.get("/api/v1/enterprises/%00", Some(&admin.token)).await.problem(404);
+    let p = app.get("/api/v1/datasets?q=a%00b", None).await.problem(422);
+    assert_eq!(error_fields(&p), vec!["q"]);
+    let mut reg = registration("某公司", &valid_uscc(), "nul2@example.cn");
+    reg["contact"]["name"] = serde_json::json!("王\u{0}明");
+    let p = app.post("/api/v1/enterprises", None, reg).await.problem(422);
+    assert_eq!(error_fields(&p), vec!["contact.name"]);
+    // A literal backslash-u text is not a NUL.
+    let reg = registration("某公司\\u0000", &valid_uscc(), "nul3@example.cn");
+    app.post("/api/v1/enterprises", None, reg).await.expect(201);
+}
