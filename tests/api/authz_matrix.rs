@@ -4,13 +4,13 @@
 //!
 //! # Adding an endpoint
 //!
-//! [`every_operation_is_in_the_matrix`] fails until the new operation has a
+//! [`authz_every_operation_is_in_the_matrix`] fails until the new operation has a
 //! row in [`ROWS`]. A row names the `operationId`, the method, a concrete
 //! path and an optional body, and the expected status for each caller in the
 //! order of [`CALLERS`]. Paths and bodies may hold `<placeholders>`:
 //!
 //! - plain ones name an object of the shared [`World`] (`<draft_x>`,
-//!   `<grant_a>`, …; see [`World::fixed`]);
+//!   `<grant_a>`, …; see the names [`World::build`] records);
 //! - `<new_…>` ones create a fresh object for each cell (see
 //!   [`World::fresh`]), so that a call that succeeds for one caller does not
 //!   change what the next caller meets. Within one cell the same placeholder
@@ -79,6 +79,14 @@ const USAGE: &str =
     r#"{"period_start": "2026-11-01", "period_end": "2026-11-28", "usage": "训练", "outcome": "模型可用"}"#;
 
 /// The matrix. Callers: anonymous, unverified, ent_a, ent_b, suspended, pub_x, pub_y, admin.
+///
+/// How to read it: 401 — no credential; 403 — the caller's kind or state may
+/// never do this (a suspended organisation's credentials are refused
+/// everywhere; an unverified enterprise may read its own account and what
+/// anyone may read); 404 — the object exists but is not one the caller may
+/// see, answered exactly as a missing one (`authz_leaks.rs` checks the
+/// bodies too). An unverified enterprise meets another organisation's
+/// objects as 404 and its own account's lists as empty pages.
 #[rustfmt::skip]
 const ROWS: &[Row] = &[
     // auth
