@@ -196,6 +196,7 @@ pub fn build(
         // gzip / brotli / zstd as the client asks; file downloads opt out by
         // declaring `Content-Encoding: identity`.
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(from_fn(crate::http::nul::reject_in_path))
         .wrap(from_fn(request_id::middleware))
 }
 

@@ -303,6 +303,11 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::ClosedConnection, _) => {
                 AppError::unavailable("the database connection was lost; try again shortly")
             }
+            // PostgreSQL cannot store U+0000 in text; the extractors refuse it
+            // first, and this catches any input they do not see.
+            E::DatabaseError(_, info) if info.message().contains("0x00") => {
+                AppError::invalid("request", crate::http::nul::MESSAGE)
+            }
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 AppError::unavailable("the database is busy; try again shortly")
             }

@@ -62,7 +62,7 @@ see docs/API-DESIGN.md.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(
-        schemas(crate::error::Problem, crate::error::FieldError),
+        schemas(crate::error::Problem, crate::error::FieldError, crate::listings::search::SortOrder),
         responses(
             responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
             responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,

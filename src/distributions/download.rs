@@ -194,9 +194,9 @@ async fn download(
         ("token" = Option<String>, Query, description = "A data token, for tools that only take URLs"),
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "application/octet-stream",
+        (status = 200, description = "The whole file, as the distribution's media type", content_type = "*/*",
             headers(("ETag" = String), ("Content-Length" = u64), ("Accept-Ranges" = String))),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream",
+        (status = 206, description = "The requested range, as the distribution's media type", content_type = "*/*",
             headers(("Content-Range" = String))),
         (status = 304, description = "Unchanged since the ETag in If-None-Match"),
         (status = 401, response = r::Unauthorized),

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every endpoint: request ids and request logging,
-//! strict JSON and query extractors, the 404/405 fallback, paging.
+//! strict JSON and query extractors, the 404/405 fallback, paging, and the
+//! refusal of NUL characters.
 
 pub mod extract;
 pub mod fallback;
+pub mod nul;
 pub mod paging;
 pub mod request_id;
 

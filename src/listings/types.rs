@@ -16,9 +16,7 @@ use crate::orgs::{OrgId, UserId};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
     pub old: serde_json::Value,
-    #[schema(value_type = Object)]
     pub new: serde_json::Value,
 }
 

@@ -1,0 +1,587 @@
+//! The authorisation matrix: every operation of the OpenAPI document, called
+//! as every kind of caller, against objects owned by each, with the expected
+//! status of every cell — and proof that a refused call changed nothing.
+//!
+//! # Adding an endpoint
+//!
+//! [`authz_every_operation_is_in_the_matrix`] fails until the new operation has a
+//! row in [`ROWS`]. A row names the `operationId`, the method, a concrete
+//! path and an optional body, and the expected status for each caller in the
+//! order of [`CALLERS`]. Paths and bodies may hold `<placeholders>`:
+//!
+//! - plain ones name an object of the shared [`World`] (`<draft_x>`,
+//!   `<grant_a>`, …; see the names [`World::build`] records);
+//! - `<new_…>` ones create a fresh object for each cell (see
+//!   [`World::fresh`]), so that a call that succeeds for one caller does not
+//!   change what the next caller meets. Within one cell the same placeholder
+//!   names the same object.
+//!
+//! Run it alone with `cargo test --test api authz` (add
+//! `TEST_DATABASE_URL=postgres://…` for PostgreSQL). With `AUTHZ_PRINT=1` it
+//! prints the observed table in the form of [`ROWS`], to help write a new row
+//! — check every printed cell against what the endpoint must allow before
+//! copying it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use diesel::QueryableByName;
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The kinds of caller, in the order of [`Row::expect`].
+pub const CALLERS: [&str; 8] = ["anonymous", "unverified", "ent_a", "ent_b", "suspended", "pub_x", "pub_y", "admin"];
+
+/// How a row sends its body.
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    /// `application/json`.
+    Json(&'static str),
+    /// `application/merge-patch+json` with `If-Match` set to the target's
+    /// current ETag (read by the administrator first).
+    Patch(&'static str),
+    /// `application/x-www-form-urlencoded`.
+    Form(&'static str),
+    /// A small CSV file.
+    Csv,
+}
+
+/// One operation of the API.
+struct Row {
+    op: &'static str,
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+    /// The status for each of [`CALLERS`].
+    expect: [u16; 8],
+}
+
+const fn row(op: &'static str, method: &'static str, path: &'static str, body: Body, expect: [u16; 8]) -> Row {
+    Row { op, method, path, body, expect }
+}
+
+use Body::{Csv, Form, Json, Patch};
+const NONE: Body = Body::None;
+
+const REASON: &str = r#"{"reason": "授权矩阵测试"}"#;
+const REQUEST: &str = r#"{"listing": "<new_cond_x>", "purpose_category": "model_training", "purpose": "训练面向教育规划的学位需求预测模型",
+    "scenario": "在企业内部隔离的训练集群中处理，不出境", "duration_days": 30,
+    "security_measures": "数据加密存储，访问留痕，训练后删除原始数据", "terms_version": 1}"#;
+const DATASET: &str = r#"{"name": "<uniq>", "bureau_id": "<bureau_x>", "title": "矩阵测试数据集", "domain": "education",
+    "open_condition": "unconditional", "update_frequency": "monthly", "licence": "CC-BY-4.0"}"#;
+const CORPUS: &str = r#"{"name": "<uniq>", "bureau_id": "<bureau_x>", "title": "矩阵测试语料", "domain": "education",
+    "open_condition": "unconditional", "update_frequency": "monthly", "licence": "CC-BY-4.0", "modality": "text"}"#;
+const DISTRIBUTION: &str = r#"{"name": "接口", "format": "API", "access_url": "https://data.sh.gov.cn/api/m"}"#;
+const USAGE: &str =
+    r#"{"period_start": "2026-11-01", "period_end": "2026-11-28", "usage": "训练", "outcome": "模型可用"}"#;
+
+/// The matrix. Callers: anonymous, unverified, ent_a, ent_b, suspended, pub_x, pub_y, admin.
+///
+/// How to read it: 401 — no credential; 403 — the caller's kind or state may
+/// never do this (a suspended organisation's credentials are refused
+/// everywhere; an unverified enterprise may read its own account and what
+/// anyone may read); 404 — the object exists but is not one the caller may
+/// see, answered exactly as a missing one (`authz_leaks.rs` checks the
+/// bodies too). An unverified enterprise meets another organisation's
+/// objects as 404 and its own account's lists as empty pages.
+#[rustfmt::skip]
+const ROWS: &[Row] = &[
+    // auth
+    row("create_token", "POST", "/api/v1/auth/token", Json(r#"{"email": "<email_a>", "password": "<password>"}"#), [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("refresh_token", "POST", "/api/v1/auth/refresh", Json(r#"{"refresh_token": "<new_refresh_a>"}"#), [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("delete_session", "POST", "/api/v1/auth/logout", Json(r#"{"refresh_token": "<new_refresh_a>"}"#), [204, 204, 204, 204, 204, 204, 204, 204]),
+    row("get_me", "GET", "/api/v1/me", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_jwks", "GET", "/.well-known/jwks.json", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    // api keys
+    row("create_api_key", "POST", "/api/v1/api-keys", Json(r#"{"name": "matrix"}"#), [401, 403, 201, 201, 403, 201, 201, 201]),
+    row("list_api_keys", "GET", "/api/v1/api-keys", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    row("delete_api_key", "DELETE", "/api/v1/api-keys/<new_key_a>", NONE, [401, 403, 204, 404, 403, 404, 404, 404]),
+    // enterprises
+    row("create_enterprise", "POST", "/api/v1/enterprises", Json(r#"{"name": "矩阵公司<uniq>", "uscc": "<uscc>",
+        "contact": {"name": "王明", "phone": "+86 21 5555 0100", "email": "c@example.cn"},
+        "owner": {"email": "<uniq>@example.cn", "password": "<password>"}}"#), [201, 201, 201, 201, 201, 201, 201, 201]),
+    row("list_enterprises", "GET", "/api/v1/enterprises", NONE, [401, 200, 200, 200, 403, 403, 403, 200]),
+    row("get_enterprise", "GET", "/api/v1/enterprises/<ent_a>", NONE, [401, 404, 200, 404, 403, 404, 404, 200]),
+    row("verify_enterprise", "POST", "/api/v1/enterprises/<new_pending_ent>/verify", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("reject_enterprise", "POST", "/api/v1/enterprises/<new_pending_ent>/reject", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("suspend_enterprise", "POST", "/api/v1/enterprises/<new_verified_ent>/suspend", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("reinstate_enterprise", "POST", "/api/v1/enterprises/<new_suspended_ent>/reinstate", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 200]),
+    // users
+    row("list_enterprise_users", "GET", "/api/v1/enterprises/<ent_a>/users", NONE, [401, 404, 200, 404, 403, 404, 404, 200]),
+    row("create_enterprise_user", "POST", "/api/v1/enterprises/<ent_a>/users", Json(r#"{"email": "<uniq>@example.cn", "password": "<password>"}"#), [401, 403, 201, 403, 403, 403, 403, 403]),
+    row("delete_enterprise_user", "DELETE", "/api/v1/enterprises/<ent_a>/users/<new_member_a>", NONE, [401, 403, 204, 403, 403, 403, 403, 403]),
+    row("list_bureau_users", "GET", "/api/v1/bureaus/<bureau_x>/users", NONE, [401, 404, 404, 404, 403, 200, 404, 200]),
+    row("create_bureau_user", "POST", "/api/v1/bureaus/<bureau_x>/users", Json(r#"{"email": "<uniq>@city.gov.cn", "password": "<password>"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    row("delete_bureau_user", "DELETE", "/api/v1/bureaus/<bureau_x>/users/<new_publisher_x>", NONE, [401, 403, 403, 403, 403, 403, 403, 204]),
+    // bureaus and domains
+    row("create_bureau", "POST", "/api/v1/bureaus", Json(r#"{"name": "矩阵局<uniq>", "code": "m-<uniq>"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    row("list_bureaus", "GET", "/api/v1/bureaus", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("get_bureau", "GET", "/api/v1/bureaus/<bureau_x>", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("list_domains", "GET", "/api/v1/domains", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("create_domain", "POST", "/api/v1/domains", Json(r#"{"code": "m_<uniq>", "label_zh": "矩阵", "label_en": "Matrix"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    // datasets
+    row("create_dataset", "POST", "/api/v1/datasets", Json(DATASET), [401, 403, 403, 403, 403, 201, 403, 201]),
+    row("list_datasets", "GET", "/api/v1/datasets", NONE, [200, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_dataset", "GET", "/api/v1/datasets/<draft_x>", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("update_dataset", "PATCH", "/api/v1/datasets/<new_draft_x>", Patch(r#"{"title": "改过的标题"}"#), [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("publish_dataset", "POST", "/api/v1/datasets/<new_draft_x>/publish", NONE, [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("withdraw_dataset", "POST", "/api/v1/datasets/<new_open_x>/withdraw", Json(REASON), [401, 403, 403, 403, 403, 200, 403, 200]),
+    row("list_dataset_revisions", "GET", "/api/v1/datasets/<draft_x>/revisions", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("create_dataset_distribution", "POST", "/api/v1/datasets/<new_draft_x>/distributions", Json(DISTRIBUTION), [401, 403, 403, 403, 403, 201, 404, 201]),
+    row("get_dataset_schema_org", "GET", "/api/v1/datasets/<draft_x>/schema-org", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    // corpora
+    row("create_corpus", "POST", "/api/v1/corpora", Json(CORPUS), [401, 403, 403, 403, 403, 201, 403, 201]),
+    row("list_corpora", "GET", "/api/v1/corpora", NONE, [200, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_corpus", "GET", "/api/v1/corpora/<corpus_draft_x>", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("update_corpus", "PATCH", "/api/v1/corpora/<new_corpus_draft_x>", Patch(r#"{"title": "改过的标题"}"#), [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("publish_corpus", "POST", "/api/v1/corpora/<new_corpus_draft_x>/publish", NONE, [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("withdraw_corpus", "POST", "/api/v1/corpora/<new_corpus_x>/withdraw", Json(REASON), [401, 403, 403, 403, 403, 200, 403, 200]),
+    row("list_corpus_revisions", "GET", "/api/v1/corpora/<corpus_draft_x>/revisions", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("create_corpus_distribution", "POST", "/api/v1/corpora/<new_corpus_draft_x>/distributions", Json(DISTRIBUTION), [401, 403, 403, 403, 403, 201, 404, 201]),
+    row("get_corpus_croissant", "GET", "/api/v1/corpora/<corpus_draft_x>/croissant", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("get_corpus_schema_org", "GET", "/api/v1/corpora/<corpus_draft_x>/schema-org", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    // the open list
+    row("get_open_list_csv", "GET", "/api/v1/open-list.csv", NONE, [200, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_open_list_xlsx", "GET", "/api/v1/open-list.xlsx", NONE, [200, 200, 200, 200, 403, 200, 200, 200]),
+    // distributions
+    row("get_distribution", "GET", "/api/v1/distributions/<dist_draft_x>", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("update_distribution", "PATCH", "/api/v1/distributions/<new_dist_x>", Patch(r#"{"name": "改名"}"#), [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("delete_distribution", "DELETE", "/api/v1/distributions/<new_dist_x>", NONE, [401, 403, 403, 403, 403, 204, 404, 204]),
+    row("upload_distribution_file", "PUT", "/api/v1/distributions/<new_dist_x>/file?file_name=m.csv", Csv, [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("get_distribution_file", "GET", "/api/v1/distributions/<dist_cond_x>/file", NONE, [403, 403, 403, 403, 403, 200, 403, 200]),
+    row("head_distribution_file", "HEAD", "/api/v1/distributions/<dist_cond_x>/file", NONE, [403, 403, 403, 403, 403, 200, 403, 200]),
+    // access requests and grants
+    row("create_access_request", "POST", "/api/v1/access-requests", Json(REQUEST), [401, 403, 201, 201, 403, 403, 403, 403]),
+    row("list_access_requests", "GET", "/api/v1/access-requests", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_access_request", "GET", "/api/v1/access-requests/<req_a>", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),
+    row("create_access_request_opinion", "POST", "/api/v1/access-requests/<new_request_a>/opinion", Json(r#"{"opinion": "consent", "comment": "同意"}"#), [401, 403, 403, 403, 403, 200, 404, 403]),
+    row("approve_access_request", "POST", "/api/v1/access-requests/<new_request_a>/approve", Json("{}"), [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("reject_access_request", "POST", "/api/v1/access-requests/<new_request_a>/reject", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("withdraw_access_request", "POST", "/api/v1/access-requests/<new_request_a>/withdraw", NONE, [401, 404, 200, 404, 403, 403, 404, 403]),
+    row("list_grants", "GET", "/api/v1/grants", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_grant", "GET", "/api/v1/grants/<grant_a>", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),
+    row("revoke_grant", "POST", "/api/v1/grants/<new_grant_a>/revoke", Json(REASON), [401, 403, 403, 403, 403, 200, 404, 200]),
+    row("create_grant_access_token", "POST", "/api/v1/grants/<grant_a>/access-tokens", NONE, [401, 403, 201, 404, 403, 403, 403, 403]),
+    row("create_token_introspection", "POST", "/api/v1/tokens/introspect", Form("token=<data_token_a>"), [401, 403, 403, 403, 403, 200, 200, 200]),
+    row("create_usage_report", "POST", "/api/v1/grants/<grant_a>/usage-reports", Json(USAGE), [401, 403, 201, 404, 403, 403, 403, 403]),
+    row("list_usage_reports", "GET", "/api/v1/grants/<grant_a>/usage-reports", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),
+    row("list_access_log", "GET", "/api/v1/access-log", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    // audit and operations
+    row("list_audit_entries", "GET", "/api/v1/audit", NONE, [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("verify_audit_chain", "GET", "/api/v1/audit/verify", NONE, [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("get_healthz", "GET", "/healthz", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("get_readyz", "GET", "/readyz", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+];
+
+/// The callers and the objects the matrix runs against.
+pub struct World {
+    pub app: TestApp,
+    pub admin: Session,
+    pub pub_x: Session,
+    pub ent_a: Session,
+    /// Each caller's bearer credential, in the order of [`CALLERS`].
+    pub tokens: [Option<String>; 8],
+    pub fixed: HashMap<&'static str, String>,
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_else(|| panic!("no {key} in {v}")).to_string()
+}
+
+/// A registration body for a new enterprise.
+fn enterprise_registration() -> (Value, String) {
+    let email = format!("owner-{}@example.cn", short_id());
+    (registration(&format!("矩阵企业{}", short_id()), &valid_uscc(), &email), email)
+}
+
+impl World {
+    /// The bearer credential of the caller named as in [`CALLERS`].
+    pub fn token(&self, caller: &str) -> Option<&str> {
+        let i = CALLERS.iter().position(|c| *c == caller).unwrap_or_else(|| panic!("no caller {caller}"));
+        self.tokens[i].as_deref()
+    }
+
+    /// A fixed object of the world, as named by its placeholder.
+    pub fn id(&self, name: &str) -> &str {
+        self.fixed.get(name).unwrap_or_else(|| panic!("no object {name}"))
+    }
+
+    pub async fn build() -> World {
+        let app = TestApp::spawn().await;
+        let admin = app.admin().await;
+        let bureau_x = app.bureau(&admin, "m-bureau-x").await;
+        let bureau_y = app.bureau(&admin, "m-bureau-y").await;
+        let pub_x = app.publisher(&admin, &bureau_x).await;
+        let pub_y = app.publisher(&admin, &bureau_y).await;
+        let ent_a = app.verified_enterprise(&admin, "甲智能科技有限公司").await;
+        let ent_b = app.verified_enterprise(&admin, "乙智能科技有限公司").await;
+        let (unverified_id, unverified_email) = app.register("丙智能科技有限公司").await;
+        let unverified = app.session(&unverified_email).await;
+        let suspended = app.verified_enterprise(&admin, "丁智能科技有限公司").await;
+        app.post(
+            &format!("/api/v1/enterprises/{}/suspend", suspended.org_id),
+            Some(&admin.token),
+            json!({"reason": "x"}),
+        )
+        .await
+        .expect(200);
+
+        let mut fixed: HashMap<&'static str, String> = HashMap::new();
+        // Bureau X's draft dataset with a hosted file, its published open and
+        // conditional datasets, a draft corpus.
+        app.create_dataset(&pub_x, dataset_body("m-draft-x", "草稿数据集", "conditional")).await;
+        let dist_draft = app.add_file(&pub_x, "m-draft-x", b"code\n1\n").await;
+        let (_, dist_open) = app.published_dataset(&pub_x, "m-open-x", "开放数据集", "unconditional").await;
+        let (_, dist_cond) = app.published_dataset(&pub_x, "m-cond-x", "有条件数据集", "conditional").await;
+        app.create_corpus(&pub_x, corpus_body("m-corpus-draft-x", "草稿语料", "text", "unconditional", &["m-open-x"]))
+            .await;
+        // A's pending request, A's grant and a data token of it.
+        let w = World { app, admin, pub_x, ent_a, tokens: Default::default(), fixed: HashMap::new() };
+        let req_a = w.request_a().await;
+        let grant_a = w.grant_a().await;
+        let data_token = w
+            .app
+            .post(&format!("/api/v1/grants/{grant_a}/access-tokens"), Some(&w.ent_a.token), json!({}))
+            .await
+            .expect(201)
+            .json();
+        let World { app, admin, pub_x, ent_a, .. } = w;
+
+        fixed.insert("bureau_x", bureau_x);
+        fixed.insert("bureau_y", bureau_y);
+        fixed.insert("ent_a", ent_a.org_id.clone());
+        fixed.insert("ent_b", ent_b.org_id.clone());
+        fixed.insert("unverified", unverified_id);
+        fixed.insert("email_a", ent_a.email.clone());
+        fixed.insert("password", PASSWORD.to_string());
+        fixed.insert("draft_x", "m-draft-x".into());
+        fixed.insert("open_x", "m-open-x".into());
+        fixed.insert("cond_x", "m-cond-x".into());
+        fixed.insert("corpus_draft_x", "m-corpus-draft-x".into());
+        fixed.insert("dist_draft_x", str_of(&dist_draft, "id"));
+        fixed.insert("dist_open_x", str_of(&dist_open, "id"));
+        fixed.insert("dist_cond_x", str_of(&dist_cond, "id"));
+        fixed.insert("req_a", req_a);
+        fixed.insert("grant_a", grant_a);
+        fixed.insert("data_token_a", str_of(&data_token, "access_token"));
+        fixed.insert("nonexistent", uuid::Uuid::new_v4().to_string());
+
+        let tokens = [
+            None,
+            Some(unverified.token),
+            Some(ent_a.token.clone()),
+            Some(ent_b.token),
+            Some(suspended.token),
+            Some(pub_x.token.clone()),
+            Some(pub_y.token),
+            Some(admin.token.clone()),
+        ];
+        World { app, admin, pub_x, ent_a, tokens, fixed }
+    }
+
+    /// A published conditional dataset of bureau X with one hosted file; its name.
+    async fn cond_x(&self) -> String {
+        let name = format!("m-cond-{}", short_id());
+        self.app.published_dataset(&self.pub_x, &name, "有条件数据集", "conditional").await;
+        name
+    }
+
+    /// A submitted access request of enterprise A for a fresh conditional dataset.
+    async fn request_a(&self) -> String {
+        let listing = self.cond_x().await;
+        let body = REQUEST.replace("<new_cond_x>", &listing);
+        let body: Value = serde_json::from_str(&body).expect("request body");
+        str_of(&self.app.post("/api/v1/access-requests", Some(&self.ent_a.token), body).await.expect(201).json(), "id")
+    }
+
+    /// An active grant of enterprise A.
+    async fn grant_a(&self) -> String {
+        let request = self.request_a().await;
+        let approved = self
+            .app
+            .post(&format!("/api/v1/access-requests/{request}/approve"), Some(&self.admin.token), json!({}))
+            .await
+            .expect(200)
+            .json();
+        str_of(&approved["grant"], "id")
+    }
+
+    /// A draft dataset of bureau X with an external distribution (so it can be published).
+    async fn draft_x(&self) -> String {
+        let name = format!("m-draft-{}", short_id());
+        self.app.create_dataset(&self.pub_x, dataset_body(&name, "草稿", "unconditional")).await;
+        self.app
+            .post(
+                &format!("/api/v1/datasets/{name}/distributions"),
+                Some(&self.pub_x.token),
+                serde_json::from_str(DISTRIBUTION).expect("distribution"),
+            )
+            .await
+            .expect(201);
+        name
+    }
+
+    /// A draft corpus of bureau X with an external distribution.
+    async fn corpus_draft_x(&self) -> String {
+        let name = format!("m-corpus-{}", short_id());
+        self.app
+            .create_corpus(&self.pub_x, corpus_body(&name, "草稿语料", "text", "unconditional", &["m-open-x"]))
+            .await;
+        self.app
+            .post(
+                &format!("/api/v1/corpora/{name}/distributions"),
+                Some(&self.pub_x.token),
+                serde_json::from_str(DISTRIBUTION).expect("distribution"),
+            )
+            .await
+            .expect(201);
+        name
+    }
+
+    /// A registered enterprise, then moved through `decisions` by the admin; its id.
+    async fn enterprise(&self, decisions: &[&str]) -> String {
+        let (body, _) = enterprise_registration();
+        let id = str_of(&self.app.post("/api/v1/enterprises", None, body).await.expect(201).json()["enterprise"], "id");
+        for d in decisions {
+            self.app
+                .post(&format!("/api/v1/enterprises/{id}/{d}"), Some(&self.admin.token), json!({"reason": "x"}))
+                .await
+                .expect(200);
+        }
+        id
+    }
+
+    /// Creates the object a `<new_…>` placeholder names; returns what replaces it.
+    async fn fresh(&self, name: &str) -> String {
+        let app = &self.app;
+        match name {
+            "new_draft_x" => self.draft_x().await,
+            "new_open_x" => {
+                let name = format!("m-open-{}", short_id());
+                app.quick_dataset(&self.pub_x, dataset_body(&name, "开放", "unconditional")).await;
+                name
+            }
+            "new_cond_x" => self.cond_x().await,
+            "new_corpus_draft_x" => self.corpus_draft_x().await,
+            "new_corpus_x" => {
+                let name = format!("m-corpus-{}", short_id());
+                app.quick_corpus(&self.pub_x, corpus_body(&name, "语料", "text", "unconditional", &["m-open-x"])).await;
+                name
+            }
+            "new_dist_x" => {
+                let name = format!("m-draft-{}", short_id());
+                app.create_dataset(&self.pub_x, dataset_body(&name, "草稿", "unconditional")).await;
+                let d = app
+                    .post(
+                        &format!("/api/v1/datasets/{name}/distributions"),
+                        Some(&self.pub_x.token),
+                        json!({"name": "文件", "format": "CSV"}),
+                    )
+                    .await
+                    .expect(201)
+                    .json();
+                str_of(&d, "id")
+            }
+            "new_pending_ent" => self.enterprise(&[]).await,
+            "new_verified_ent" => self.enterprise(&["verify"]).await,
+            "new_suspended_ent" => self.enterprise(&["verify", "suspend"]).await,
+            "new_request_a" => self.request_a().await,
+            "new_grant_a" => self.grant_a().await,
+            "new_key_a" => {
+                let k = app.post("/api/v1/api-keys", Some(&self.ent_a.token), json!({"name": "k"})).await.expect(201);
+                str_of(&k.json(), "id")
+            }
+            "new_member_a" => {
+                let body = json!({"email": format!("m-{}@example.cn", short_id()), "password": PASSWORD});
+                let path = format!("/api/v1/enterprises/{}/users", self.ent_a.org_id);
+                str_of(&app.post(&path, Some(&self.ent_a.token), body).await.expect(201).json(), "id")
+            }
+            "new_publisher_x" => {
+                let body = json!({"email": format!("p-{}@city.gov.cn", short_id()), "password": PASSWORD});
+                let path = format!("/api/v1/bureaus/{}/users", self.fixed["bureau_x"]);
+                str_of(&app.post(&path, Some(&self.admin.token), body).await.expect(201).json(), "id")
+            }
+            "new_refresh_a" => {
+                str_of(&app.login(&self.ent_a.email, PASSWORD).await.expect(200).json(), "refresh_token")
+            }
+            "uniq" => short_id(),
+            "uscc" => valid_uscc(),
+            other => self.fixed.get(other).cloned().unwrap_or_else(|| panic!("unknown placeholder <{other}>")),
+        }
+    }
+
+    /// Replaces every `<placeholder>` in `template`, creating fresh objects
+    /// once per `cell` (the cache).
+    async fn resolve(&self, template: &str, cell: &mut HashMap<String, String>) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('<') {
+            let Some(len) = rest[start..].find('>') else { break };
+            let name = &rest[start + 1..start + len];
+            out.push_str(&rest[..start]);
+            let value = match cell.get(name) {
+                Some(v) => v.clone(),
+                None => {
+                    let v = self.fresh(name).await;
+                    cell.insert(name.to_string(), v.clone());
+                    v
+                }
+            };
+            out.push_str(&value);
+            rest = &rest[start + len + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+#[derive(QueryableByName)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    s: String,
+}
+
+/// What a refused call must not change: every business table, and the audit
+/// trail. (Login throttling and `last_used_at` of keys are bookkeeping of
+/// the request itself and left out.)
+const SNAPSHOT: &[&str] = &[
+    "SELECT id || ' ' || status || ' ' || name || ' ' || CAST(updated_at AS TEXT) AS s FROM organisations",
+    "SELECT id || ' ' || role || ' ' || email || ' ' || COALESCE(CAST(removed_at AS TEXT), '-') AS s FROM users",
+    "SELECT id || ' ' || COALESCE(CAST(used_at AS TEXT), '-') || ' ' || COALESCE(CAST(revoked_at AS TEXT), '-') AS s FROM refresh_tokens",
+    "SELECT id || ' ' || name || ' ' || COALESCE(CAST(revoked_at AS TEXT), '-') AS s FROM api_keys",
+    "SELECT CAST(seq AS TEXT) || ' ' || action AS s FROM audit_log",
+    "SELECT code AS s FROM domains",
+    "SELECT id || ' ' || status || ' ' || CAST(version AS TEXT) || ' ' || title || ' ' || bureau_id || ' ' || CAST(modified_at AS TEXT) AS s FROM listings",
+    "SELECT CAST(count(*) AS TEXT) AS s FROM listing_revisions",
+    "SELECT CAST(count(*) AS TEXT) AS s FROM listing_terms",
+    "SELECT CAST(count(*) AS TEXT) AS s FROM corpora",
+    "SELECT id || ' ' || name || ' ' || CAST(modified_at AS TEXT) || ' ' || COALESCE(sha256, '-') || ' ' || COALESCE(CAST(removed_at AS TEXT), '-') AS s FROM distributions",
+    "SELECT id || ' ' || state || ' ' || CAST(updated_at AS TEXT) AS s FROM access_requests",
+    "SELECT id || ' ' || COALESCE(CAST(revoked_at AS TEXT), '-') || ' ' || CAST(next_report_due AS TEXT) AS s FROM grants",
+    "SELECT CAST(count(*) AS TEXT) AS s FROM access_log",
+    "SELECT CAST(count(*) AS TEXT) AS s FROM usage_reports",
+];
+
+fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
+    let mut conn = app.state.db.get().expect("connection");
+    SNAPSHOT
+        .iter()
+        .map(|q| {
+            let mut lines: Vec<String> = diesel::sql_query(*q)
+                .load::<Line>(&mut *conn)
+                .unwrap_or_else(|e| panic!("{q}: {e}"))
+                .into_iter()
+                .map(|l| l.s)
+                .collect();
+            lines.sort();
+            lines
+        })
+        .collect()
+}
+
+/// Sends one cell's request.
+async fn send(w: &World, r: &Row, caller: usize, cell: &mut HashMap<String, String>) -> (String, Resp) {
+    let path = w.resolve(r.path, cell).await;
+    let mut headers: Vec<(&str, String)> = Vec::new();
+    if let Some(t) = &w.tokens[caller] {
+        headers.push(("Authorization", format!("Bearer {t}")));
+    }
+    let body = match r.body {
+        Body::None => Vec::new(),
+        Body::Json(t) => {
+            headers.push(("Content-Type", "application/json".into()));
+            w.resolve(t, cell).await.into_bytes()
+        }
+        Body::Patch(t) => {
+            headers.push(("Content-Type", "application/merge-patch+json".into()));
+            let current = w.app.get(&path, Some(&w.admin.token)).await;
+            if let Some(etag) = current.header("etag") {
+                headers.push(("If-Match", etag));
+            }
+            w.resolve(t, cell).await.into_bytes()
+        }
+        Body::Form(t) => {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+            w.resolve(t, cell).await.into_bytes()
+        }
+        Body::Csv => {
+            headers.push(("Content-Type", "text/csv".into()));
+            b"code\n1\n".to_vec()
+        }
+    };
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let before = snapshot(&w.app);
+    let resp = w.app.raw(r.method, &path, &headers, body).await;
+    if resp.status.as_u16() >= 400 {
+        assert_eq!(before, snapshot(&w.app), "{} as {}: a refused call changed the database", r.op, CALLERS[caller]);
+    }
+    (path, resp)
+}
+
+#[actix_web::test]
+async fn authz_every_operation_as_every_caller() {
+    let w = World::build().await;
+    let print = std::env::var("AUTHZ_PRINT").is_ok_and(|v| !v.is_empty());
+    let mut mismatches = Vec::new();
+    for r in ROWS {
+        let mut seen = [0u16; 8];
+        for (caller, expected) in r.expect.iter().enumerate() {
+            let mut cell = HashMap::new();
+            let (path, resp) = send(&w, r, caller, &mut cell).await;
+            let status = resp.status.as_u16();
+            seen[caller] = status;
+            if status >= 400 && r.method != "HEAD" {
+                assert_eq!(resp.content_type(), "application/problem+json", "{} as {}", r.op, CALLERS[caller]);
+            }
+            if status != *expected {
+                mismatches.push(format!(
+                    "{} {} {path} as {}: expected {expected}, got {status}: {}",
+                    r.op,
+                    r.method,
+                    CALLERS[caller],
+                    String::from_utf8_lossy(&resp.body).chars().take(300).collect::<String>()
+                ));
+            }
+        }
+        if print {
+            println!("    {}: {:?}", r.op, seen);
+        }
+    }
+    assert!(mismatches.is_empty(), "{} cells differ:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+/// Every operation of the OpenAPI document has exactly one row, with its
+/// method and a path of the same shape.
+#[test]
+fn authz_every_operation_is_in_the_matrix() {
+    let api = datagate::app::openapi();
+    let spec = serde_json::to_value(&api).expect("spec as JSON");
+    let mut in_spec: BTreeSet<String> = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            in_spec.insert(id.to_string());
+            let rows: Vec<&Row> = ROWS.iter().filter(|r| r.op == id).collect();
+            assert_eq!(
+                rows.len(),
+                1,
+                "operation {id} ({} {path}) needs exactly one row in ROWS",
+                method.to_uppercase()
+            );
+            let r = rows[0];
+            assert_eq!(r.method, method.to_uppercase(), "row {id}: method");
+            let concrete = r.path.split('?').next().unwrap_or_default();
+            let shape = |p: &str| -> Vec<String> {
+                p.split('/')
+                    .map(|s| if s.starts_with('<') || s.starts_with('{') { "*".into() } else { s.into() })
+                    .collect()
+            };
+            assert_eq!(shape(concrete), shape(path), "row {id}: path {} does not fit {path}", r.path);
+        }
+    }
+    let extra: Vec<&str> = ROWS.iter().map(|r| r.op).filter(|op| !in_spec.contains(*op)).collect();
+    assert!(extra.is_empty(), "rows for operations the spec does not have: {extra:?}");
+}
