@@ -4,6 +4,7 @@
 pub mod extract;
 pub mod fallback;
 pub mod paging;
+pub mod rate_limit;
 pub mod request_id;
 
 pub use extract::{Json, Query};

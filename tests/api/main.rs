@@ -2,6 +2,7 @@
 //! test. Set TEST_DATABASE_URL=postgres://… to run them all on PostgreSQL.
 
 mod corpus_fixtures;
+mod fault_support;
 mod helpers;
 
 mod accounts;
@@ -17,5 +18,7 @@ mod datasets;
 mod errors;
 mod files;
 mod grants;
+mod limits;
+mod metrics;
 mod openlist;
 mod search;
