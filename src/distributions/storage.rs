@@ -31,6 +31,9 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Set for the local store: lets downloads read the file directly.
     local: bool,
+    /// The local store's directory (where `storage gc` looks for the
+    /// temporary files of interrupted writes, which listings do not show).
+    pub local_root: Option<std::path::PathBuf>,
     pub description: String,
 }
 
@@ -80,7 +83,7 @@ impl Storage {
                     .with_url(u)
                     .build()
                     .map_err(|e| format!("DATAGATE_STORAGE_URL {u}: {e}"))?;
-                Ok(Storage { store: Arc::new(store), local: false, description: u.to_string() })
+                Ok(Storage { store: Arc::new(store), local: false, local_root: None, description: u.to_string() })
             }
             Some(u) => Err(format!(
                 "DATAGATE_STORAGE_URL {u:?}: only s3:// URLs are supported (leave unset for the local disk)"
@@ -89,7 +92,12 @@ impl Storage {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 let store =
                     LocalFileSystem::new_with_prefix(dir).map_err(|e| format!("file store {}: {e}", dir.display()))?;
-                Ok(Storage { store: Arc::new(store), local: true, description: dir.display().to_string() })
+                Ok(Storage {
+                    store: Arc::new(store),
+                    local: true,
+                    local_root: Some(dir.to_path_buf()),
+                    description: dir.display().to_string(),
+                })
             }
         }
     }

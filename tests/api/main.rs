@@ -16,6 +16,7 @@ mod corpus_search;
 mod croissant;
 mod datasets;
 mod errors;
+mod faults;
 mod files;
 mod grants;
 mod limits;
