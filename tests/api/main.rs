@@ -15,6 +15,7 @@ mod corpora;
 mod corpus_search;
 mod croissant;
 mod datasets;
+mod db_away;
 mod errors;
 mod faults;
 mod files;
