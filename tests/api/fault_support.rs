@@ -142,7 +142,6 @@ pub struct GrantWorld {
     pub key: String,
     pub grant_id: String,
     pub file_id: String,
-    pub dataset: Value,
 }
 
 /// A submitted access request body for the world's dataset.
@@ -183,6 +182,5 @@ pub async fn grant_world(app: &TestApp) -> GrantWorld {
         key,
         grant_id: a["grant"]["id"].as_str().expect("grant").to_string(),
         file_id: file["id"].as_str().expect("file").to_string(),
-        dataset,
     }
 }

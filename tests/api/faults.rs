@@ -128,3 +128,114 @@ async fn a_process_killed_mid_upload_leaves_no_file_and_gc_removes_the_leftovers
     let got = dg.call("GET", &format!("/api/v1/distributions/{a}/file"), Some(&token), None).await.expect(200);
     assert_eq!(got.body, b"code\nv2\n");
 }
+
+/// Sends one approval; the status, or `None` if the process died first.
+async fn approve(port: u16, id: String, token: String) -> Option<u16> {
+    let url = format!("http://127.0.0.1:{port}/api/v1/access-requests/{id}/approve");
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let mut res = client.post(url).bearer_auth(token).send_json(&json!({})).await.ok()?;
+    res.body().await.ok()?;
+    Some(res.status().as_u16())
+}
+
+/// (request id, state) of every access request, grants by request, and the
+/// targets of the approval and grant-creation audit entries.
+type Snapshot = (Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>);
+
+async fn snapshot(app: &TestApp) -> Snapshot {
+    use datagate::db::schema::{access_requests as ar, audit_log as al, grants as g};
+    use diesel::prelude::*;
+    let db = app.state.db.clone();
+    actix_web::web::block(move || {
+        let mut conn = db.get().expect("connection");
+        let requests = ar::table.select((ar::id, ar::state)).load::<(String, String)>(&mut *conn).expect("requests");
+        let grants = g::table.select((g::request_id, g::id)).load::<(String, String)>(&mut *conn).expect("grants");
+        let audit = al::table
+            .filter(al::action.eq_any(["access_request.approve", "grant.create"]))
+            .select((al::action, al::target_id))
+            .load::<(String, String)>(&mut *conn)
+            .expect("audit");
+        (requests, grants, audit)
+    })
+    .await
+    .expect("blocking")
+}
+
+#[actix_web::test]
+async fn approvals_killed_at_random_moments_leave_grant_and_audit_together() {
+    use rand::Rng;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let b = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &b).await;
+    let ent = app.verified_enterprise(&admin, "上海智算未来科技有限公司").await;
+    const N: usize = 24;
+    for i in 0..N {
+        let ds = app.quick_dataset(&edu, dataset_body(&format!("sh-edu-c{i}"), &format!("条件数据{i}"), "conditional"));
+        let ds = ds.await;
+        let body = crate::fault_support::request_body(&ds);
+        app.post("/api/v1/access-requests", Some(&ent.token), body).await.expect(201);
+    }
+
+    let mut dg = Datagate::start(&app.database_url(), &app.data_dir(), &[]).await;
+    let mut acknowledged = Vec::new();
+    let (mut interrupted, mut rounds) = (0, 0);
+    // Widened when a round is killed before any approval completes (a slow,
+    // busy machine), so that some rounds are cut in the middle.
+    let mut max_delay = 400;
+    for round in 0..8 {
+        if round > 0 {
+            dg.restart().await;
+        }
+        let token = dg.login(&admin.email).await;
+        let (requests, _, _) = snapshot(&app).await;
+        let pending: Vec<String> =
+            requests.into_iter().filter(|(_, state)| state == "submitted").map(|(id, _)| id).collect();
+        if pending.is_empty() {
+            break;
+        }
+        rounds += 1;
+        let calls: Vec<_> = pending
+            .iter()
+            .map(|id| (id.clone(), actix_web::rt::spawn(approve(dg.port, id.clone(), token.clone()))))
+            .collect();
+        let delay = rand::thread_rng().gen_range(20..max_delay);
+        actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
+        dg.kill();
+        let before = acknowledged.len();
+        for (id, call) in calls {
+            match call.await.expect("task") {
+                Some(200) => acknowledged.push(id),
+                Some(other) => panic!("approval of {id} answered {other}"),
+                None => interrupted += 1,
+            }
+        }
+        if acknowledged.len() == before {
+            max_delay *= 2;
+        }
+    }
+    eprintln!("{rounds} rounds, {} approvals acknowledged, {interrupted} cut off by SIGKILL", acknowledged.len());
+    assert!(interrupted > 0 && !acknowledged.is_empty(), "no round was cut in the middle: the test proved nothing");
+
+    let (requests, grants, audit) = snapshot(&app).await;
+    let has = |action: &str, target: &str| audit.iter().any(|(a, t)| a == action && t == target);
+    for (id, state) in &requests {
+        let grant = grants.iter().find(|(r, _)| r == id).map(|(_, g)| g);
+        match (state.as_str(), grant) {
+            ("approved", Some(g)) => {
+                assert!(has("access_request.approve", id), "approved {id} without its audit entry");
+                assert!(has("grant.create", g), "grant {g} without its audit entry");
+            }
+            ("submitted", None) => {
+                assert!(!has("access_request.approve", id), "audit of an approval that is not there")
+            }
+            other => panic!("request {id}: state and grant disagree: {other:?}"),
+        }
+    }
+    for id in &acknowledged {
+        assert!(requests.iter().any(|(r, s)| r == id && s == "approved"), "acknowledged approval of {id} lost");
+    }
+    let out = run_cli(&app.database_url(), &app.data_dir(), &["audit", "verify"]).await;
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.starts_with("intact"), "audit verify: {said}");
+}
