@@ -80,3 +80,41 @@ async fn with_a_metrics_token_configured_the_scrape_needs_it() {
     let r = app.get("/metrics", Some("scrape-secret-1")).await.expect(200);
     assert!(String::from_utf8_lossy(&r.body).contains("datagate_http_requests_total"));
 }
+
+#[actix_web::test]
+async fn the_request_log_is_one_json_line_per_request_without_secrets() {
+    use crate::fault_support::Datagate;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let dg = Datagate::start(&app.database_url(), &app.data_dir(), &[("DATAGATE_LOG_FORMAT", "json")]).await;
+    let token = dg.login(&admin.email).await;
+    let client = awc::Client::default();
+    let mut res = client
+        .get(dg.url("/api/v1/enterprises"))
+        .insert_header(("X-Request-Id", "req-log-check-1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 200);
+    res.body().await.expect("body");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = dg.log_text();
+    let lines: Vec<serde_json::Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(!lines.is_empty(), "no JSON lines in the log:\n{log}");
+    let mine: Vec<_> = lines.iter().filter(|l| l["request_id"] == "req-log-check-1").collect();
+    assert_eq!(mine.len(), 1, "one line per request:\n{log}");
+    let line = mine[0];
+    assert_eq!(line["message"], "request");
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["route"], "/api/v1/enterprises");
+    assert_eq!(line["status"], 200);
+    assert!(line["latency_ms"].as_str().is_some_and(|s| s.parse::<f64>().is_ok()), "{line}");
+    assert_eq!(line["org"], admin.org_id.as_str());
+    assert_eq!(line["org_kind"], "platform");
+    assert_eq!(line["user"], admin.user_id.as_str());
+    let sign_in = lines.iter().find(|l| l["route"] == "/api/v1/auth/token").expect("the sign-in is logged");
+    assert_eq!(sign_in["status"], 200);
+    assert!(!log.contains(&token), "a token reached the log");
+    assert!(!log.contains(PASSWORD), "a password reached the log");
+}
