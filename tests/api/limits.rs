@@ -133,3 +133,16 @@ async fn access_tokens_are_rate_limited_per_credential() {
 async fn tokio_sleep(d: Duration) {
     actix_web::rt::time::sleep(d).await;
 }
+
+#[actix_web::test]
+async fn a_request_head_sent_too_slowly_is_answered_408_by_the_server() {
+    use crate::fault_support::Datagate;
+    let app = TestApp::spawn().await;
+    let dg = Datagate::start(&app.database_url(), &app.data_dir(), &[("DATAGATE_HEADER_TIMEOUT", "1")]).await;
+    let addr = format!("127.0.0.1:{}", dg.port).parse().expect("addr");
+    let started = std::time::Instant::now();
+    let answer = raw_exchange(addr, "GET /healthz HTTP/1.1\r\nHost: local".into(), Vec::new(), Duration::from_secs(10));
+    let answer = answer.await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "answer: {answer}");
+    assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
+}
