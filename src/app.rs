@@ -22,6 +22,7 @@ use crate::distributions::storage::Storage;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
+use crate::http::rate_limit::RateLimits;
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
@@ -35,6 +36,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub storage: Storage,
     pub cache: CatalogueCache,
+    pub limits: RateLimits,
 }
 
 impl AppState {
@@ -42,7 +44,9 @@ impl AppState {
         let signer = Signer { keys, issuer: config.public_url.clone() };
         let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
         let cache = CatalogueCache::new(db.generation(), !config.cache_refresh.is_zero());
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache })
+        let limits = RateLimits::from_config(&config);
+        crate::telemetry::handle();
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits })
     }
 }
 
@@ -124,7 +128,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope("/api/v1").configure(api_v1))
         .service(auth::session::get_jwks)
         .service(ops::healthz)
-        .service(ops::readyz);
+        .service(ops::readyz)
+        .service(crate::telemetry::api::get_metrics);
 }
 
 /// The OpenAPI document the routes produce.

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `demo`,
-//! `admin create`, `audit verify`.
+//! `admin create`, `audit verify`, `storage gc`.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -54,6 +54,28 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Maintain the file store.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Find leftovers of interrupted uploads and files no distribution refers
+    /// to. A dry run unless --delete / --delete-unreferenced.
+    Gc {
+        /// Remove partial uploads.
+        #[arg(long)]
+        delete: bool,
+        /// Also remove complete files that no live distribution refers to.
+        #[arg(long)]
+        delete_unreferenced: bool,
+        /// Leave files younger than this many seconds (uploads in flight).
+        #[arg(long, default_value_t = 3600)]
+        min_age: u64,
     },
 }
 
@@ -134,6 +156,14 @@ pub fn main() -> ExitCode {
         Some(Command::Admin { command: AdminCommand::Create { email, password_stdin, display_name } }) => {
             create_admin(&config, &email, password_stdin, display_name)
         }
+        Some(Command::Storage { command: StorageCommand::Gc { delete, delete_unreferenced, min_age } }) => {
+            let opts = crate::distributions::gc::GcOptions {
+                delete_partial: delete,
+                delete_unreferenced,
+                min_age: std::time::Duration::from_secs(min_age),
+            };
+            storage_gc(&config, &opts)
+        }
         Some(Command::Openapi | Command::Audit { .. }) => Ok(()),
     };
     match result {
@@ -180,6 +210,15 @@ fn audit_verify(config: &Config) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn storage_gc(config: &Config, opts: &crate::distributions::gc::GcOptions) -> Result<(), String> {
+    let db = serve::prepare(config)?;
+    let storage =
+        crate::distributions::storage::Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
+    let report = actix_web::rt::System::new().block_on(crate::distributions::gc::run(&storage, &db, opts))?;
+    print!("{}", crate::distributions::gc::render(&report, opts));
+    Ok(())
 }
 
 fn demo_command(config: Config, scale: Option<u64>) -> Result<(), String> {

@@ -131,6 +131,47 @@ pub struct Settings {
     /// Log filter in tracing's syntax, e.g. `info` or `datagate=debug,info`.
     #[arg(long, env = "DATAGATE_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    #[command(flatten)]
+    pub limits: LimitSettings,
+}
+
+/// Protection against slow and abusive clients, and who may read `/metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct LimitSettings {
+    /// Seconds an upload may stall (no byte received) before it is answered
+    /// 408 and its partial file discarded (1–3600).
+    #[arg(long, env = "DATAGATE_UPLOAD_IDLE_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub upload_idle_timeout: u64,
+
+    /// Seconds a client has to send a request's head (line and headers)
+    /// before the connection is answered 408 and closed (1–60).
+    #[arg(long, env = "DATAGATE_HEADER_TIMEOUT", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
+    pub header_timeout: u64,
+
+    /// Sign-in attempts per minute from one client address (burst of the
+    /// same size); 0 turns the limit off.
+    #[arg(long, env = "DATAGATE_LOGIN_RATE", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(0..=100_000), global = true)]
+    pub login_rate: u32,
+
+    /// Grant access tokens per second for one credential (API key or user
+    /// session; burst of the same size); 0 turns the limit off.
+    #[arg(long, env = "DATAGATE_TOKEN_RATE", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
+    pub token_rate: u32,
+
+    /// Take the client address for rate limits from Forwarded /
+    /// X-Forwarded-For (only behind a proxy that sets them).
+    #[arg(long, env = "DATAGATE_TRUST_FORWARDED", default_value_t = false, global = true)]
+    pub trust_forwarded: bool,
+
+    /// Bearer token that GET /metrics requires. Unset: /metrics answers
+    /// loopback clients only.
+    #[arg(long, env = "DATAGATE_METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The validated configuration the service runs with.
@@ -157,6 +198,12 @@ pub struct Config {
     pub demo: DemoMode,
     pub log_format: LogFormat,
     pub log: String,
+    pub upload_idle_timeout: Duration,
+    pub header_timeout: Duration,
+    pub login_rate: u32,
+    pub token_rate: u32,
+    pub trust_forwarded: bool,
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -202,6 +249,12 @@ impl Settings {
             demo: self.demo,
             log_format: self.log_format,
             log: self.log.clone(),
+            upload_idle_timeout: Duration::from_secs(self.limits.upload_idle_timeout),
+            header_timeout: Duration::from_secs(self.limits.header_timeout),
+            login_rate: self.limits.login_rate,
+            token_rate: self.limits.token_rate,
+            trust_forwarded: self.limits.trust_forwarded,
+            metrics_token: self.limits.metrics_token.clone().filter(|t| !t.trim().is_empty()),
         })
     }
 }
@@ -232,6 +285,12 @@ impl Config {
             demo: DemoMode::Off,
             log_format: LogFormat::Text,
             log: "info".into(),
+            upload_idle_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(5),
+            login_rate: 60,
+            token_rate: 10_000,
+            trust_forwarded: false,
+            metrics_token: None,
         }
     }
 }

@@ -175,6 +175,9 @@ impl AppError {
     pub fn precondition_required(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", Some(detail.into()))
     }
+    pub fn request_timeout(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", Some(detail.into()))
+    }
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", Some(detail.into()))
     }

@@ -19,3 +19,4 @@ pub mod openapi;
 pub mod ops;
 pub mod orgs;
 pub mod serve;
+pub mod telemetry;

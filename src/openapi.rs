@@ -28,6 +28,7 @@ pub mod responses {
     problem_response!(Conflict, "Conflicts with the current state or an existing record");
     problem_response!(PreconditionFailed, "If-Match does not match the current ETag: reload and retry");
     problem_response!(PreconditionRequired, "The request must carry If-Match with the current ETag");
+    problem_response!(RequestTimeout, "The request body stalled longer than the configured idle timeout");
     problem_response!(PayloadTooLarge, "The body is larger than the configured limit");
     problem_response!(UnsupportedMediaType, "Wrong Content-Type");
     problem_response!(RangeNotSatisfiable, "The requested range lies outside the file");
@@ -66,7 +67,7 @@ see docs/API-DESIGN.md.",
         responses(
             responses::BadRequest, responses::Unauthorized, responses::Forbidden, responses::NotFound,
             responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,
-            responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
+            responses::RequestTimeout, responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
             responses::Unprocessable, responses::TooManyRequests, responses::Unavailable,
         ),
     ),

@@ -95,6 +95,7 @@ fn follow_other_instances(state: web::Data<AppState>) {
 pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let bind = config.bind;
     let workers = config.workers;
+    let header_timeout = config.header_timeout;
     let backend = db.url().display();
     let state = state(config, db)?;
     let spec = Spec::build();
@@ -106,6 +107,7 @@ pub fn serve(config: Config, db: Db) -> Result<(), String> {
         let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
             .workers(workers)
             .shutdown_timeout(30)
+            .client_request_timeout(header_timeout)
             .bind(bind)
             .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         tracing::info!(%bind, database = %backend, "datagate listening; API docs at /docs/");

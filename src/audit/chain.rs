@@ -116,6 +116,7 @@ pub fn record(
     };
     entry.hash = entry.compute_hash();
     diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
+    crate::telemetry::audit_appended();
     Ok(seq)
 }
 

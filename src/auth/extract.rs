@@ -123,7 +123,11 @@ pub async fn authenticate_token(req: &HttpRequest, token: String) -> Result<Call
             "your organisation is suspended; its tokens and API keys do not work until it is reinstated",
         ));
     }
-    req.extensions_mut().insert(CallerTag { org_id: caller.org.id.to_string(), user_id: caller.user.id.to_string() });
+    req.extensions_mut().insert(CallerTag {
+        org_id: caller.org.id.to_string(),
+        org_kind: caller.org.kind.to_string(),
+        user_id: caller.user.id.to_string(),
+    });
     Ok(caller)
 }
 

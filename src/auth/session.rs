@@ -133,7 +133,8 @@ fn suspended() -> AppError {
 /// Sign in with email and password.
 ///
 /// Wrong email and wrong password get the same answer. After repeated failures
-/// for one email, attempts are refused with 429 for a growing period.
+/// for one email, attempts are refused with 429 for a growing period; so are
+/// more than `DATAGATE_LOGIN_RATE` attempts a minute from one client address.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_token",
@@ -151,7 +152,12 @@ fn suspended() -> AppError {
     )
 )]
 #[post("/auth/token")]
-pub async fn create_token(state: web::Data<AppState>, body: Json<TokenRequest>) -> AppResult<web::Json<TokenResponse>> {
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: Json<TokenRequest>,
+) -> AppResult<web::Json<TokenResponse>> {
+    state.limits.login.check(&state.limits.client_key(&req))?;
     let TokenRequest { email, password: pw } = body.into_inner();
     let email = email.trim().to_lowercase();
     let max_failures = state.config.login_max_failures;

@@ -178,6 +178,7 @@ impl Db {
             .min_idle(Some(0))
             .connection_timeout(settings.connect_timeout)
             .test_on_check_out(false)
+            .event_handler(Box::new(crate::telemetry::PoolEvents))
             .build_unchecked(DbManager::new(url.clone()));
         Ok(Self { pool, url, generation: Default::default() })
     }
@@ -220,8 +221,10 @@ impl Db {
         let generation = self.generation.clone();
         web::block(move || {
             crate::listings::cache::clear_changed();
+            crate::telemetry::audit_reset();
             let mut conn = pool.get().map_err(AppError::from_pool)?;
             let result = f(&mut conn);
+            crate::telemetry::audit_finish(result.is_ok());
             // A change is visible once committed: the closure has returned.
             // (A rolled-back change only costs a needless invalidation.)
             if crate::listings::cache::take_changed() {

@@ -378,6 +378,8 @@ pub struct UploadParams {
 /// The body is streamed to storage, never held in memory; SHA-256 and size
 /// are computed on the way. The file becomes visible only once it has arrived
 /// whole: an interrupted upload leaves the previous file (or none) in place.
+/// At most `DATAGATE_UPLOAD_LIMIT` bytes (413 beyond); a body that stalls
+/// longer than `DATAGATE_UPLOAD_IDLE_TIMEOUT` is abandoned with 408.
 #[utoipa::path(
     tag = "distributions",
     operation_id = "upload_distribution_file",
@@ -389,6 +391,7 @@ pub struct UploadParams {
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
+        (status = 408, response = r::RequestTimeout),
         (status = 409, response = r::Conflict),
         (status = 412, response = r::PreconditionFailed),
         (status = 413, response = r::PayloadTooLarge),
@@ -429,7 +432,7 @@ pub async fn upload_distribution_file(
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::payload_too_large(format!("the file is larger than the upload limit of {limit} bytes")));
     }
-    let stored = state.storage.put_stream(payload, limit).await?;
+    let stored = state.storage.put_stream(payload, limit, state.config.upload_idle_timeout).await?;
     let now = state.clock.db_now();
     let row = state.db.write(move |conn| attach_file(conn, &caller, id, stored, file_name, now)).await?;
     Ok(web::Json(Distribution::from(&row)))

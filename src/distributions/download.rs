@@ -6,6 +6,7 @@ use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, head, web};
+use futures_util::StreamExt;
 use serde_json::json;
 
 use super::api::load_visible;
@@ -59,12 +60,14 @@ fn content_disposition(file_name: &str) -> ContentDisposition {
     }
 }
 
-/// Answers a GET or HEAD for a file the caller may download.
+/// Answers a GET or HEAD for a file the caller may download. `kind` labels
+/// the bytes sent in the metrics: `open`, `granted` or `owner`.
 pub async fn serve_file(
     state: &AppState,
     req: &HttpRequest,
     d: &DistributionRow,
     head: bool,
+    kind: &'static str,
 ) -> AppResult<HttpResponse> {
     let (Some(key), Some(size), Some(sha)) = (&d.object_key, d.byte_size, &d.sha256) else {
         return Err(match &d.access_url {
@@ -109,8 +112,13 @@ pub async fn serve_file(
         let empty = futures_util::stream::empty::<std::io::Result<bytes::Bytes>>();
         return Ok(res.body(SizedStream::new(end - start, Box::pin(empty))));
     }
-    let stream = state.storage.read(key, start..end).await?;
-    Ok(res.body(SizedStream::new(end - start, stream)))
+    let sent = metrics::counter!(crate::telemetry::DOWNLOAD_BYTES, "kind" => kind);
+    let stream = state.storage.read(key, start..end).await?.inspect(move |chunk| {
+        if let Ok(bytes) = chunk {
+            sent.increment(bytes.len() as u64);
+        }
+    });
+    Ok(res.body(SizedStream::new(end - start, Box::pin(stream))))
 }
 
 async fn download(
@@ -131,7 +139,7 @@ async fn download(
                     Ok((d, (grant, claims)))
                 })
                 .await?;
-            let res = serve_file(&state, &req, &d, head).await?;
+            let res = serve_file(&state, &req, &d, head, "granted").await?;
             if !head && res.status().is_success() {
                 let (grant, claims) = grant;
                 let bytes = match actix_web::body::MessageBody::size(res.body()) {
@@ -173,7 +181,8 @@ async fn download(
             let viewer = caller.clone();
             let (d, l) = state.db.run(move |conn| load_visible(conn, id, viewer.as_ref())).await?;
             check_download(caller.as_ref(), &l)?;
-            serve_file(&state, &req, &d, head).await
+            let open = l.status == ListingStatus::Published && l.open_condition == OpenCondition::Unconditional;
+            serve_file(&state, &req, &d, head, if open { "open" } else { "owner" }).await
         }
     }
 }

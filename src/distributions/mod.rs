@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod download;
+pub mod gc;
 pub mod model;
 pub mod range;
 pub mod storage;

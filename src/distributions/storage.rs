@@ -31,6 +31,9 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Set for the local store: lets downloads read the file directly.
     local: bool,
+    /// The local store's directory (where `storage gc` looks for the
+    /// temporary files of interrupted writes, which listings do not show).
+    pub local_root: Option<std::path::PathBuf>,
     pub description: String,
 }
 
@@ -46,6 +49,8 @@ pub struct StoredFile {
 #[derive(Debug)]
 pub enum UploadError {
     TooLarge(u64),
+    /// No byte arrived for this long.
+    Stalled(std::time::Duration),
     Interrupted(String),
     Store(String),
 }
@@ -56,6 +61,10 @@ impl From<UploadError> for AppError {
             UploadError::TooLarge(limit) => {
                 AppError::payload_too_large(format!("the file is larger than the upload limit of {limit} bytes"))
             }
+            UploadError::Stalled(idle) => AppError::request_timeout(format!(
+                "no data arrived for {} s; the upload was abandoned and nothing was stored",
+                idle.as_secs()
+            )),
             UploadError::Interrupted(why) => AppError::bad_request(format!(
                 "the upload was interrupted before it completed ({why}); nothing was stored"
             )),
@@ -74,7 +83,7 @@ impl Storage {
                     .with_url(u)
                     .build()
                     .map_err(|e| format!("DATAGATE_STORAGE_URL {u}: {e}"))?;
-                Ok(Storage { store: Arc::new(store), local: false, description: u.to_string() })
+                Ok(Storage { store: Arc::new(store), local: false, local_root: None, description: u.to_string() })
             }
             Some(u) => Err(format!(
                 "DATAGATE_STORAGE_URL {u:?}: only s3:// URLs are supported (leave unset for the local disk)"
@@ -83,7 +92,12 @@ impl Storage {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 let store =
                     LocalFileSystem::new_with_prefix(dir).map_err(|e| format!("file store {}: {e}", dir.display()))?;
-                Ok(Storage { store: Arc::new(store), local: true, description: dir.display().to_string() })
+                Ok(Storage {
+                    store: Arc::new(store),
+                    local: true,
+                    local_root: Some(dir.to_path_buf()),
+                    description: dir.display().to_string(),
+                })
             }
         }
     }
@@ -92,9 +106,15 @@ impl Storage {
         &self.store
     }
 
-    /// Streams `body` into the store, at most `limit` bytes. On any failure the
-    /// staged part is aborted and nothing is left visible.
-    pub async fn put_stream<S, E>(&self, mut body: S, limit: u64) -> Result<StoredFile, UploadError>
+    /// Streams `body` into the store, at most `limit` bytes, waiting at most
+    /// `idle` for each chunk. On any failure the staged part is aborted and
+    /// nothing is left visible.
+    pub async fn put_stream<S, E>(
+        &self,
+        mut body: S,
+        limit: u64,
+        idle: std::time::Duration,
+    ) -> Result<StoredFile, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -104,7 +124,12 @@ impl Storage {
         let mut writer = WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        while let Some(chunk) = body.next().await {
+        loop {
+            let Ok(next) = actix_web::rt::time::timeout(idle, body.next()).await else {
+                let _ = writer.abort().await;
+                return Err(UploadError::Stalled(idle));
+            };
+            let Some(chunk) = next else { break };
             let chunk = match chunk {
                 Ok(c) => c,
                 Err(e) => {
@@ -137,7 +162,7 @@ impl Storage {
     /// Stores bytes at their content address (for demo data and tests).
     pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredFile, UploadError> {
         let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes)]);
-        self.put_stream(body, u64::MAX).await
+        self.put_stream(body, u64::MAX, std::time::Duration::from_secs(3600)).await
     }
 
     /// The bytes `range` of the object at `key`, as a stream.

@@ -286,6 +286,7 @@ pub async fn approve_access_request(
             Ok(ApprovalResult { request, grant })
         })
         .await?;
+    metrics::counter!(crate::telemetry::GRANTS_ISSUED).increment(1);
     Ok(web::Json(result))
 }
 

@@ -187,5 +187,6 @@ pub async fn revoke_grant(
             Ok(model::grant_views(conn, &[g], now)?.remove(0))
         })
         .await?;
+    metrics::counter!(crate::telemetry::GRANTS_REVOKED).increment(1);
     Ok(web::Json(view))
 }

@@ -96,6 +96,7 @@ fn not_active(state: GrantState) -> AppError {
 /// Issue a short-lived data token for a grant.
 ///
 /// Users and API keys of the grantee enterprise only; the grant must be active.
+/// Each credential may ask `DATAGATE_TOKEN_RATE` times per second (429 beyond).
 #[utoipa::path(
     tag = "access",
     operation_id = "create_grant_access_token",
@@ -105,6 +106,7 @@ fn not_active(state: GrantState) -> AppError {
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
+        (status = 429, response = r::TooManyRequests),
         (status = 503, response = r::Unavailable),
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -117,6 +119,11 @@ pub async fn create_grant_access_token(
     id: web::Path<GrantId>,
 ) -> AppResult<actix_web::HttpResponse> {
     let id = id.into_inner();
+    let limit_key = match caller.credential {
+        Credential::ApiKey(k) => format!("key:{k}"),
+        Credential::Session => format!("user:{}", caller.user_id()),
+    };
+    state.limits.token_issue.check(&limit_key)?;
     let now = state.clock.db_now();
     let client = client_addr(&req);
     let st = state.clone();
@@ -199,6 +206,7 @@ pub async fn create_grant_access_token(
             })
         })
         .await?;
+    metrics::counter!(crate::telemetry::ACCESS_TOKENS).increment(1);
     Ok(actix_web::HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(token))
 }
 

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod fallback;
 pub mod nul;
 pub mod paging;
+pub mod rate_limit;
 pub mod request_id;
 
 pub use extract::{Json, Query};

@@ -22,6 +22,8 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct CallerTag {
     pub org_id: String,
+    /// `platform`, `bureau` or `enterprise`.
+    pub org_kind: String,
     pub user_id: String,
 }
 
@@ -55,13 +57,17 @@ pub async fn middleware(
             }
             let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
             let caller = res.request().extensions().get::<CallerTag>().cloned();
+            let status = res.status().as_u16();
+            crate::telemetry::record_request(method.as_str(), &route, status, started.elapsed());
             tracing::info!(
+                request_id = %id,
                 %method,
                 %path,
                 %route,
-                status = res.status().as_u16(),
+                status,
                 latency_ms = format!("{elapsed_ms:.2}"),
                 org = caller.as_ref().map(|c| c.org_id.as_str()).unwrap_or("-"),
+                org_kind = caller.as_ref().map(|c| c.org_kind.as_str()).unwrap_or("-"),
                 user = caller.as_ref().map(|c| c.user_id.as_str()).unwrap_or("-"),
                 "request"
             );

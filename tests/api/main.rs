@@ -2,6 +2,7 @@
 //! test. Set TEST_DATABASE_URL=postgres://… to run them all on PostgreSQL.
 
 mod corpus_fixtures;
+mod fault_support;
 mod helpers;
 
 mod accounts;
@@ -16,9 +17,13 @@ mod corpora;
 mod corpus_search;
 mod croissant;
 mod datasets;
+mod db_away;
 mod errors;
+mod faults;
 mod files;
 mod fuzz_findings;
 mod grants;
+mod limits;
+mod metrics;
 mod openlist;
 mod search;
