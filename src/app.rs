@@ -25,7 +25,7 @@ use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
-use crate::{audit, auth, corpora, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, ckan, corpora, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -124,7 +124,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope("/api/v1").configure(api_v1))
         .service(auth::session::get_jwks)
         .service(ops::healthz)
-        .service(ops::readyz);
+        .service(ops::readyz)
+        .service(scope::scope("/api/3/action").configure(ckan::routes::configure));
 }
 
 /// The OpenAPI document the routes produce.
@@ -191,6 +192,7 @@ pub fn build(
             }),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
+        .route("/api/3/action/{name}", web::route().to(ckan::routes::unknown_action))
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
         // gzip / brotli / zstd as the client asks; file downloads opt out by

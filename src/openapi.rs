@@ -85,6 +85,8 @@ corpora for model builders, with datasheets, lineage to the open list, and Crois
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
         (name = "audit", description = "The hash-chained audit trail: every state change, and its verification"),
         (name = "operations", description = "Health and readiness"),
+        (name = "ckan", description = "The CKAN Action API v3, read side, for CKAN clients and harvesters \
+(docs/CKAN.md): CKAN's envelope and error types, not problem+json"),
     )
 )]
 pub struct ApiDoc;
