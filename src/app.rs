@@ -192,7 +192,6 @@ pub fn build(
             }),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
-        .route("/api/3/action/{name}", web::route().to(ckan::routes::unknown_action))
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
         // gzip / brotli / zstd as the client asks; file downloads opt out by
@@ -206,7 +205,10 @@ pub fn build(
 fn problem_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // The CKAN API answers its errors in CKAN's own envelope.
+    let is_ckan = res.request().path().starts_with("/api/3/")
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_problem || is_ckan {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -260,5 +260,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(ckan_tag_list)
         .service(ckan_tag_list_post)
         .service(ckan_license_list)
-        .service(ckan_license_list_post);
+        .service(ckan_license_list_post)
+        // Last, so that it only answers names no action has.
+        .route("/{name}", web::route().to(unknown_action));
 }
