@@ -25,7 +25,7 @@ use crate::http::fallback::{RouteTable, fallback};
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
-use crate::{audit, auth, ckan, corpora, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, ckan, corpora, dcat, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -116,7 +116,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(grants::usage::list_usage_reports)
         .service(grants::access_log::list_access_log)
         .service(audit::api::list_audit_entries)
-        .service(audit::api::verify_audit_chain);
+        .service(audit::api::verify_audit_chain)
+        .service(dcat::api::get_catalog)
+        .service(dcat::api::get_catalog_as)
+        .service(dcat::api::get_dataset_dcat)
+        .service(dcat::api::get_corpus_dcat);
 }
 
 /// Every documented route, registered on an app.

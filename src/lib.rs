@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod ckan;
+pub mod dcat;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -33,6 +33,7 @@ pub mod responses {
     problem_response!(RangeNotSatisfiable, "The requested range lies outside the file");
     problem_response!(Unprocessable, "Invalid fields; `errors` lists each with a message");
     problem_response!(TooManyRequests, "Too many attempts; retry after the number of seconds in Retry-After");
+    problem_response!(NotAcceptable, "None of the media types in Accept is offered; the detail lists those that are");
     problem_response!(Unavailable, "The database is unreachable; retry after the number of seconds in Retry-After");
 }
 
@@ -68,6 +69,7 @@ see docs/API-DESIGN.md.",
             responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,
             responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
             responses::Unprocessable, responses::TooManyRequests, responses::Unavailable,
+            responses::NotAcceptable,
         ),
     ),
     modifiers(&Security),
