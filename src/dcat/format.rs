@@ -99,7 +99,11 @@ pub fn serialise(graph: &Graph, kind: RdfKind) -> AppResult<Vec<u8>> {
         serializer = serializer.with_prefix(*prefix, *iri).map_err(|e| fail(&e))?;
     }
     let mut writer = serializer.for_writer(Vec::new());
-    for t in graph {
+    // Sorted, so that each subject's statements come together and the
+    // output is the same for the same graph.
+    let mut triples: Vec<_> = graph.iter().collect();
+    triples.sort_by_cached_key(|t| (t.subject.to_string(), t.predicate.to_string(), t.object.to_string()));
+    for t in triples {
         writer.serialize_triple(t).map_err(|e| fail(&e))?;
     }
     writer.finish().map_err(|e| fail(&e))

@@ -122,9 +122,15 @@ impl Builder {
                  it obtains short-lived data tokens to download the files.",
                 Some("en"),
             );
+            // DCAT-AP's range shapes ask for both to be typed rdfs:Resource
+            // (true of every IRI; stated because validators do not infer it).
+            let resource = "http://www.w3.org/2000/01/rdf-schema#Resource";
             self.link(&node, &format!("{DCAT}endpointURL"), &iri);
+            self.a(&node, resource);
             let description = format!("{}/api/v1/openapi.json", self.base);
-            self.link(&node, &format!("{DCAT}endpointDescription"), &description);
+            let description = NamedNode::new_unchecked(description);
+            self.a(&description, resource);
+            self.add(&node, &format!("{DCAT}endpointDescription"), description);
             let rights = vocab::access_right(OpenCondition::Conditional);
             let rights = self.concept(&rights, Some(&format!("{DCT}RightsStatement")));
             self.add(&node, &format!("{DCT}accessRights"), rights);
