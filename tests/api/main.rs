@@ -19,3 +19,5 @@ mod files;
 mod grants;
 mod openlist;
 mod search;
+mod ckan;
+mod dcat;
