@@ -196,6 +196,7 @@ pub fn build(
             }),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
+        .service(web::scope("/api/action").configure(ckan::routes::configure_unversioned))
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
         // gzip / brotli / zstd as the client asks; file downloads opt out by
@@ -210,7 +211,8 @@ fn problem_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     // The CKAN API answers its errors in CKAN's own envelope.
-    let is_ckan = res.request().path().starts_with("/api/3/")
+    let path = res.request().path();
+    let is_ckan = (path.starts_with("/api/3/") || path.starts_with("/api/action/"))
         && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if is_problem || is_ckan {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));

@@ -235,32 +235,46 @@ ckan_action!(
     run = |conn: &mut DbConn, _: &Params, base: &str| orgs::license_list(conn, base)
 );
 
-/// The actions under `/api/3/action`.
+/// Registers every action (the same list for both prefixes).
+macro_rules! register_actions {
+    ($cfg:expr) => {
+        $cfg.service(ckan_status_show)
+            .service(ckan_status_show_post)
+            .service(ckan_site_read)
+            .service(ckan_site_read_post)
+            .service(ckan_package_list)
+            .service(ckan_package_list_post)
+            .service(ckan_package_show)
+            .service(ckan_package_show_post)
+            .service(ckan_package_search)
+            .service(ckan_package_search_post)
+            .service(ckan_resource_show)
+            .service(ckan_resource_show_post)
+            .service(ckan_organization_list)
+            .service(ckan_organization_list_post)
+            .service(ckan_organization_show)
+            .service(ckan_organization_show_post)
+            .service(ckan_group_list)
+            .service(ckan_group_list_post)
+            .service(ckan_group_show)
+            .service(ckan_group_show_post)
+            .service(ckan_tag_list)
+            .service(ckan_tag_list_post)
+            .service(ckan_license_list)
+            .service(ckan_license_list_post)
+            // Last, so that it only answers names no action has.
+            .route("/{name}", web::route().to(unknown_action))
+    };
+}
+
+/// The actions under `/api/3/action` (documented in the OpenAPI document).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(ckan_status_show)
-        .service(ckan_status_show_post)
-        .service(ckan_site_read)
-        .service(ckan_site_read_post)
-        .service(ckan_package_list)
-        .service(ckan_package_list_post)
-        .service(ckan_package_show)
-        .service(ckan_package_show_post)
-        .service(ckan_package_search)
-        .service(ckan_package_search_post)
-        .service(ckan_resource_show)
-        .service(ckan_resource_show_post)
-        .service(ckan_organization_list)
-        .service(ckan_organization_list_post)
-        .service(ckan_organization_show)
-        .service(ckan_organization_show_post)
-        .service(ckan_group_list)
-        .service(ckan_group_list_post)
-        .service(ckan_group_show)
-        .service(ckan_group_show_post)
-        .service(ckan_tag_list)
-        .service(ckan_tag_list_post)
-        .service(ckan_license_list)
-        .service(ckan_license_list_post)
-        // Last, so that it only answers names no action has.
-        .route("/{name}", web::route().to(unknown_action));
+    register_actions!(cfg);
+}
+
+/// The same actions under `/api/action`, the unversioned prefix CKAN also
+/// serves and that clients such as ckanapi call; not repeated in the OpenAPI
+/// document.
+pub fn configure_unversioned(cfg: &mut web::ServiceConfig) {
+    register_actions!(cfg);
 }
