@@ -78,7 +78,8 @@ pub fn resource_show(conn: &mut DbConn, p: &Params, base: &str) -> CkanResult<Ck
     let not_found = || CkanError::not_found("Not found: no such resource");
     let id: DistributionId = id.parse().map_err(|_| not_found())?;
     let d = dist_model::find_live(conn, id)?.ok_or_else(not_found)?;
-    let l = model::find_by_id(conn, d.listing_id)?.filter(|l| l.status != ListingStatus::Draft).ok_or_else(not_found)?;
+    let l =
+        model::find_by_id(conn, d.listing_id)?.filter(|l| l.status != ListingStatus::Draft).ok_or_else(not_found)?;
     let position = dist_model::of_listing(conn, l.id)?.iter().position(|x| x.id == d.id).unwrap_or(0);
     Ok(package::resource(&l, &d, position, base))
 }
@@ -160,7 +161,9 @@ pub fn package_search(conn: &mut DbConn, p: &Params, base: &str) -> CkanResult<S
                 .take(facet_limit as usize)
                 .map(|v| {
                     let (name, display_name) = match field.as_str() {
-                        "organization" => org_names.get(&v.value).cloned().unwrap_or((v.value.clone(), v.value.clone())),
+                        "organization" => {
+                            org_names.get(&v.value).cloned().unwrap_or((v.value.clone(), v.value.clone()))
+                        }
                         "groups" => (v.value.clone(), domain_labels.get(&v.value).cloned().unwrap_or(v.value.clone())),
                         _ => (v.value.clone(), v.value.clone()),
                     };
@@ -181,8 +184,7 @@ pub fn package_search(conn: &mut DbConn, p: &Params, base: &str) -> CkanResult<S
 
 /// Bureau id → (code, name), for the organisation facet.
 fn organisation_labels(conn: &mut DbConn) -> CkanResult<BTreeMap<String, (String, String)>> {
-    let rows: Vec<(String, Option<String>, String)> = organisations::table
-        .select((organisations::id, organisations::code, organisations::name))
-        .load(conn)?;
+    let rows: Vec<(String, Option<String>, String)> =
+        organisations::table.select((organisations::id, organisations::code, organisations::name)).load(conn)?;
     Ok(rows.into_iter().map(|(id, code, name)| (id.clone(), (code.unwrap_or(id), name))).collect())
 }

@@ -115,10 +115,8 @@ pub fn group_list(conn: &mut DbConn, p: &Params) -> CkanResult<NamesOr<CkanGroup
     let all_fields = p.flag("all_fields", false)?;
     let key = sort_key(p)?;
     let counts = counts_by_domain(conn)?;
-    let mut groups: Vec<CkanGroup> = domains::all(conn)?
-        .iter()
-        .map(|d| CkanGroup::new(d, Some(*counts.get(&d.code).unwrap_or(&0))))
-        .collect();
+    let mut groups: Vec<CkanGroup> =
+        domains::all(conn)?.iter().map(|d| CkanGroup::new(d, Some(*counts.get(&d.code).unwrap_or(&0)))).collect();
     match key {
         "title" => groups.sort_by(|a, b| a.title.cmp(&b.title)),
         "package_count" => groups.sort_by(|a, b| b.package_count.cmp(&a.package_count).then(a.name.cmp(&b.name))),
@@ -142,10 +140,8 @@ pub fn group_show(conn: &mut DbConn, p: &Params) -> CkanResult<CkanGroup> {
 pub fn tag_list(conn: &mut DbConn, p: &Params) -> CkanResult<NamesOr<CkanTag>> {
     let query = p.text("query")?.map(|q| q.to_lowercase());
     let all_fields = p.flag("all_fields", false)?;
-    let rows: Vec<Json<Vec<String>>> = listings::table
-        .filter(listings::status.eq(ListingStatus::Published))
-        .select(listings::keywords)
-        .load(conn)?;
+    let rows: Vec<Json<Vec<String>>> =
+        listings::table.filter(listings::status.eq(ListingStatus::Published)).select(listings::keywords).load(conn)?;
     let names: BTreeSet<String> = rows
         .into_iter()
         .flat_map(|k| k.0)

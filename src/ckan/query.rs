@@ -116,7 +116,10 @@ pub fn search(conn: &mut DbConn, q: Option<&str>, filters: &[FieldFilter]) -> Ck
             "modality" => s.facet_filters.push(("modality".into(), v.to_lowercase())),
             "open_condition" => {
                 let c: OpenCondition = v.parse().map_err(|_| {
-                    CkanError::validation("fq", format!("open_condition must be unconditional, conditional or not_open, not {v:?}"))
+                    CkanError::validation(
+                        "fq",
+                        format!("open_condition must be unconditional, conditional or not_open, not {v:?}"),
+                    )
                 })?;
                 s.open_condition = Some(c);
             }

@@ -212,7 +212,15 @@ impl Builder {
     }
 
     /// The Hydra view of one page of the catalogue (as ckanext-dcat pages it).
-    pub fn page_view(&mut self, this: &str, first: &str, last: &str, prev: Option<&str>, next: Option<&str>, total: i64) {
+    pub fn page_view(
+        &mut self,
+        this: &str,
+        first: &str,
+        last: &str,
+        prev: Option<&str>,
+        next: Option<&str>,
+        total: i64,
+    ) {
         let Some(node) = self.iri(this) else { return };
         self.a(&node, &format!("{HYDRA}PartialCollectionView"));
         self.add(&node, &format!("{HYDRA}totalItems"), Literal::new_typed_literal(total.to_string(), xsd("integer")));
@@ -446,7 +454,11 @@ impl Builder {
             self.add(&node, &format!("{DCT}format"), ft);
         }
         if let Some(n) = f.byte_size.filter(|n| *n >= 0) {
-            self.add(&node, &format!("{DCAT}byteSize"), Literal::new_typed_literal(n.to_string(), xsd("nonNegativeInteger")));
+            self.add(
+                &node,
+                &format!("{DCAT}byteSize"),
+                Literal::new_typed_literal(n.to_string(), xsd("nonNegativeInteger")),
+            );
         }
         if let Some(sha) = &f.sha256 {
             self.checksum(&node, &iri, sha);
@@ -477,7 +489,11 @@ impl Builder {
         }
         self.a(&checksum, &format!("{SPDX}Checksum"));
         self.add(&checksum, &format!("{SPDX}algorithm"), algorithm);
-        self.add(&checksum, &format!("{SPDX}checksumValue"), Literal::new_typed_literal(sha.to_lowercase(), xsd("hexBinary")));
+        self.add(
+            &checksum,
+            &format!("{SPDX}checksumValue"),
+            Literal::new_typed_literal(sha.to_lowercase(), xsd("hexBinary")),
+        );
         self.add(node, &format!("{SPDX}checksum"), checksum);
     }
 }

@@ -92,7 +92,9 @@ async fn package_show_maps_a_listing_to_a_package_with_resources() {
     }
     assert_eq!(res["format"], "CSV");
     assert_eq!(res["size"], "code\nck-school-list\n".len());
-    assert!(res["url"].as_str().unwrap().ends_with(&format!("/api/v1/distributions/{}/file", res["id"].as_str().unwrap())));
+    assert!(
+        res["url"].as_str().unwrap().ends_with(&format!("/api/v1/distributions/{}/file", res["id"].as_str().unwrap()))
+    );
     let extras: Vec<(String, String)> = pkg["extras"]
         .as_array()
         .unwrap()
@@ -209,7 +211,8 @@ async fn package_search_pages_sorts_filters_and_counts_facets() {
     assert_eq!(corpora["results"][0]["type"], "corpus");
     assert_eq!(corpora["results"][0]["id"], f.corpus["id"]);
     assert_eq!(corpora["search_facets"]["modality"]["items"][0]["name"], "text");
-    let by_org = action(&f.app, "package_search", &format!("fq={}", q(&format!("organization:{org} AND res_format:CSV")))).await;
+    let by_org =
+        action(&f.app, "package_search", &format!("fq={}", q(&format!("organization:{org} AND res_format:CSV")))).await;
     assert_eq!(by_org["count"], 2);
     let cond = action(&f.app, "package_search", "fq=open_condition:conditional").await;
     assert_eq!(cond["count"], 1);
@@ -240,13 +243,11 @@ async fn bad_input_gets_ckan_errors_with_ckan_statuses() {
         .raw("POST", "/api/3/action/package_search", &[("Content-Type", "application/json")], b"{rows:".to_vec())
         .await;
     ckan_error(bad_json, 400, "Bad Request").await;
-    let not_object = app
-        .raw("POST", "/api/3/action/package_search", &[("Content-Type", "application/json")], b"[1]".to_vec())
-        .await;
+    let not_object =
+        app.raw("POST", "/api/3/action/package_search", &[("Content-Type", "application/json")], b"[1]".to_vec()).await;
     ckan_error(not_object, 400, "Bad Request").await;
-    let form = app
-        .raw("POST", "/api/3/action/package_search", &[("Content-Type", "text/plain")], b"rows=1".to_vec())
-        .await;
+    let form =
+        app.raw("POST", "/api/3/action/package_search", &[("Content-Type", "text/plain")], b"rows=1".to_vec()).await;
     ckan_error(form, 415, "Bad Request").await;
 }
 

@@ -75,7 +75,10 @@ fn iri(app: &TestApp, path: &str) -> String {
 async fn the_three_serialisations_parse_and_describe_the_same_graph() {
     let f = fixture().await;
     f.app
-        .quick_corpus(&f.publisher, corpus_body("dc-map-corpus", "地图语料", "geo", "unconditional", &["dc-air-quality"]))
+        .quick_corpus(
+            &f.publisher,
+            corpus_body("dc-map-corpus", "地图语料", "geo", "unconditional", &["dc-air-quality"]),
+        )
         .await;
     let mut graphs = Vec::new();
     for (ext, ctype) in [("jsonld", "application/ld+json"), ("ttl", "text/turtle"), ("rdf", "application/rdf+xml")] {
@@ -102,7 +105,10 @@ async fn the_three_serialisations_parse_and_describe_the_same_graph() {
     let titles = objects(g, &open, "http://purl.org/dc/terms/title");
     assert!(titles.contains(&"空气质量".to_string()) && titles.contains(&"Test dataset".to_string()), "{titles:?}");
     let themes = objects(g, &open, &format!("{DCAT}theme"));
-    assert!(themes.contains(&"http://publications.europa.eu/resource/authority/data-theme/EDUC".to_string()), "{themes:?}");
+    assert!(
+        themes.contains(&"http://publications.europa.eu/resource/authority/data-theme/EDUC".to_string()),
+        "{themes:?}"
+    );
     assert_eq!(
         objects(g, &open, "http://purl.org/dc/terms/accessRights"),
         vec!["http://publications.europa.eu/resource/authority/access-right/PUBLIC"]
@@ -135,7 +141,11 @@ async fn conditional_listings_never_carry_a_download_url() {
         vec!["http://publications.europa.eu/resource/authority/access-right/RESTRICTED"]
     );
     // The open dataset's file is downloadable, with its checksum.
-    let open_dists = objects(&g, &iri(&f.app, &format!("/api/v1/datasets/{}", f.open["id"].as_str().unwrap())), &format!("{DCAT}distribution"));
+    let open_dists = objects(
+        &g,
+        &iri(&f.app, &format!("/api/v1/datasets/{}", f.open["id"].as_str().unwrap())),
+        &format!("{DCAT}distribution"),
+    );
     let downloads = objects(&g, &open_dists[0], &format!("{DCAT}downloadURL"));
     assert_eq!(downloads.len(), 1);
     assert!(downloads[0].ends_with("/file"));
@@ -194,7 +204,8 @@ async fn negotiation_refuses_what_it_cannot_offer() {
     let r = f.app.call_with("GET", "/api/v1/catalog", None, &[("Accept", "text/html")], None).await;
     let p = r.problem(406);
     assert!(p["detail"].as_str().unwrap().contains("text/turtle"));
-    let r = f.app.call_with("GET", "/api/v1/datasets/dc-air-quality/dcat", None, &[("Accept", "image/png")], None).await;
+    let r =
+        f.app.call_with("GET", "/api/v1/datasets/dc-air-quality/dcat", None, &[("Accept", "image/png")], None).await;
     r.problem(406);
     let r = f.app.get("/api/v1/catalog", None).await.expect(200);
     assert_eq!(r.content_type(), "application/ld+json");
@@ -216,7 +227,10 @@ async fn per_listing_exports_follow_what_the_caller_may_read() {
     f.app.get("/api/v1/corpora/dc-air-quality/dcat", None).await.problem(404);
     let corpus = f
         .app
-        .quick_corpus(&f.publisher, corpus_body("dc-sensor-corpus", "传感语料", "sensor", "unconditional", &["dc-air-quality"]))
+        .quick_corpus(
+            &f.publisher,
+            corpus_body("dc-sensor-corpus", "传感语料", "sensor", "unconditional", &["dc-air-quality"]),
+        )
         .await;
     let id = corpus["id"].as_str().unwrap();
     let g = graph(&f.app.get(&format!("/api/v1/corpora/{id}/dcat"), None).await.expect(200));
