@@ -11,5 +11,6 @@ pub mod package;
 pub mod params;
 pub mod query;
 pub mod routes;
+pub mod types;
 
 pub use envelope::{CkanError, CkanResult};
