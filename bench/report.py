@@ -8,6 +8,8 @@ import sys
 
 path, n, stamp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows = [json.loads(l) for l in open(path) if l.strip()]
+million_path = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+million = [json.loads(l) for l in open(million_path) if l.strip()] if million_path else []
 
 
 def get(system, backend, scenario):
@@ -134,7 +136,45 @@ for sc in ["list", "facets", "search_zh", "search_en", "detail", "token_issue", 
 peak = max((r.get("rss_max_kb") or 0) for r in rows if r["system"] == "datagate") / 1024 if rows else 0
 w(f"\nPeak RSS of datagate under the whole load: **{peak:.0f} MB** (target ≤ 150 MB: {yes(peak <= 150)}).\n")
 
-errors = [r for r in rows if r.get("non_2xx") or r.get("socket_errors")]
+w("## The same reads without the cache\n")
+w("What each request costs when it has to query the database (`DATAGATE_CACHE_REFRESH_MS=0`); with the cache on, "
+  "a repeated public read is answered from memory until the catalogue changes.\n")
+w("| scenario | PostgreSQL req/s | p50 / p99 | SQLite req/s | p50 / p99 | PG ÷ Datasette |")
+w("|---|---:|---:|---:|---:|---:|")
+for sc, label in names.items():
+    if sc == "detail_304":
+        continue
+    p, s, d = get("datagate-nocache", "postgres", sc), get("datagate-nocache", "sqlite", sc), get("datasette", "sqlite", sc)
+    ratio = p["rps"] / d["rps"] if p and d and p.get("rps") and d.get("rps") else None
+    w(f"| {label} | {fmt(p and p['rps'])} | {fmt(p and p['p50_ms'], 2)} / {fmt(p and p['p99_ms'], 2)} "
+      f"| {fmt(s and s['rps'])} | {fmt(s and s['p50_ms'], 2)} / {fmt(s and s['p99_ms'], 2)} | {fmt(ratio, 1) + '×' if ratio else '–'} |")
+w("")
+
+if million:
+    m = {r["scenario"]: r for r in million}
+    w("## A million listings (PostgreSQL, cache off)\n")
+    w(f"Measured by `bench/million.sh` (results: `{million_path}`).\n")
+    if "load" in m:
+        r = m["load"]
+        w(f"- `datagate demo --scale {r['n']:,}`: **{r['seconds']:.0f} s** ({r['n'] / r['seconds']:,.0f} listings/s; target ≤ 600 s: {yes(r['seconds'] <= 600)}).")
+    w("")
+    w("| scenario | req/s | p50 / p99 ms | target | |")
+    w("|---|---:|---:|---|---|")
+    for sc, label, target, limit in [
+        ("search_zh", "search `教育` + facets", "p99 ≤ 50 ms", 50), ("search_en", "search `hospital` + facets", "p99 ≤ 50 ms", 50),
+        ("list", "list, first page + facets", "p99 ≤ 20 ms", 20), ("list_deep", "keyset pages at depth 1k…999k (+ facets)", "p99 ≤ 20 ms", 20),
+        ("facets_filtered", "domain + condition filter + facets", "p99 ≤ 100 ms", 100),
+    ]:
+        r = m.get(sc)
+        if r:
+            w(f"| {label} | {fmt(r.get('rps'))} | {fmt(r.get('p50_ms'), 1)} / {fmt(r.get('p99_ms'), 1)} | {target} | {yes((r.get('p99_ms') or 1e9) <= limit)} |")
+    for sc, label in [("single_list_facets", "one unfiltered list page with its facet counts, alone"), ("single_search_zh", "one `教育` search with its facets, alone")]:
+        r = m.get(sc)
+        if r:
+            w(f"| {label} | – | {fmt(r['p50_ms'], 1)} / max {fmt(r['max_ms'], 1)} | facets ≤ 100 ms | {yes(r['p50_ms'] <= 100)} |")
+    w("")
+
+errors = [r for r in rows + million if r.get("non_2xx") or r.get("socket_errors")]
 if errors:
     w("## Errors during the run\n")
     for r in errors:

@@ -26,7 +26,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
-use crate::{audit, auth, corpora, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, ckan, corpora, dcat, distributions, grants, listings, ops, orgs};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -120,7 +120,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(grants::usage::list_usage_reports)
         .service(grants::access_log::list_access_log)
         .service(audit::api::list_audit_entries)
-        .service(audit::api::verify_audit_chain);
+        .service(audit::api::verify_audit_chain)
+        .service(dcat::api::get_catalog)
+        .service(dcat::api::get_catalog_as)
+        .service(dcat::api::get_dataset_dcat)
+        .service(dcat::api::get_corpus_dcat);
 }
 
 /// Every documented route, registered on an app.
@@ -129,7 +133,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(auth::session::get_jwks)
         .service(ops::healthz)
         .service(ops::readyz)
-        .service(crate::telemetry::api::get_metrics);
+        .service(crate::telemetry::api::get_metrics)
+        .service(scope::scope("/api/3/action").configure(ckan::routes::configure));
 }
 
 /// The OpenAPI document the routes produce.
@@ -196,6 +201,7 @@ pub fn build(
             }),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
+        .service(web::scope("/api/action").configure(ckan::routes::configure_unversioned))
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
         // gzip / brotli / zstd as the client asks; file downloads opt out by
@@ -210,7 +216,11 @@ pub fn build(
 fn problem_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // The CKAN API answers its errors in CKAN's own envelope.
+    let path = res.request().path();
+    let is_ckan = (path.starts_with("/api/3/") || path.starts_with("/api/action/"))
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_problem || is_ckan {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

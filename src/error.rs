@@ -166,6 +166,10 @@ impl AppError {
         e.allow = Some(allow.join(", "));
         e
     }
+    /// 406: none of the representations the client accepts is offered.
+    pub fn not_acceptable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_ACCEPTABLE, "not-acceptable", Some(detail.into()))
+    }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", Some(detail.into()))
     }

@@ -4,11 +4,13 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod ckan;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod corpora;
 pub mod db;
+pub mod dcat;
 pub mod demo;
 pub mod distributions;
 pub mod error;

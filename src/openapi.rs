@@ -34,6 +34,7 @@ pub mod responses {
     problem_response!(RangeNotSatisfiable, "The requested range lies outside the file");
     problem_response!(Unprocessable, "Invalid fields; `errors` lists each with a message");
     problem_response!(TooManyRequests, "Too many attempts; retry after the number of seconds in Retry-After");
+    problem_response!(NotAcceptable, "None of the media types in Accept is offered; the detail lists those that are");
     problem_response!(Unavailable, "The database is unreachable; retry after the number of seconds in Retry-After");
 }
 
@@ -69,6 +70,7 @@ see docs/API-DESIGN.md.",
             responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,
             responses::RequestTimeout, responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
             responses::Unprocessable, responses::TooManyRequests, responses::Unavailable,
+            responses::NotAcceptable,
         ),
     ),
     modifiers(&Security),
@@ -86,6 +88,8 @@ corpora for model builders, with datasheets, lineage to the open list, and Crois
         (name = "catalogue", description = "Vocabularies and documents shared by the catalogues"),
         (name = "audit", description = "The hash-chained audit trail: every state change, and its verification"),
         (name = "operations", description = "Health and readiness"),
+        (name = "ckan", description = "The CKAN Action API v3, read side, for CKAN clients and harvesters \
+(docs/CKAN.md): CKAN's envelope and error types, not problem+json"),
     )
 )]
 pub struct ApiDoc;

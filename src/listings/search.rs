@@ -80,6 +80,8 @@ pub struct Search {
     pub min_record_count: Option<i64>,
     /// Values that must be among a listing's facet values, e.g. (`format`, `CSV`).
     pub facet_filters: Vec<(String, String)>,
+    /// Search both catalogues at once, ignoring `kind` (the CKAN API does).
+    pub any_kind: bool,
 }
 
 impl Search {
@@ -96,6 +98,7 @@ impl Search {
             modified_since: None,
             min_record_count: None,
             facet_filters: Vec::new(),
+            any_kind: false,
         }
     }
 }
@@ -132,7 +135,11 @@ fn push_from_where(b: &mut SqlBuilder, s: &Search, extra_join: &str) {
     if s.tokens.is_some() {
         backend::push_fts_join(b);
     }
-    b.push(" WHERE listings.kind = ").bind(s.kind.as_str());
+    if s.any_kind {
+        b.push(" WHERE 1 = 1");
+    } else {
+        b.push(" WHERE listings.kind = ").bind(s.kind.as_str());
+    }
     match s.visibility {
         Visibility::Public => {
             b.push(" AND listings.status <> 'draft'");
@@ -212,19 +219,9 @@ pub fn page(
         return Ok((Vec::new(), None));
     }
     let be = backend_of(conn);
-    let order = if s.tokens.is_none() && order == SortOrder::Relevance { SortOrder::Modified } else { order };
+    let order = effective_order(s, order);
     let mut b = SqlBuilder::new(be);
-    b.push("SELECT * FROM (SELECT ").push(LISTING_COLUMNS);
-    b.push(", o.name AS bureau_name, o.name_en AS bureau_name_en, ");
-    match &s.tokens {
-        Some(tokens) => backend::push_fts_rank(&mut b, &tsquery_literal(tokens), &fts5_query(tokens)),
-        None => {
-            b.push("CAST(0 AS DOUBLE PRECISION)");
-        }
-    }
-    b.push(" AS sort_rank");
-    push_from_where(&mut b, s, " LEFT JOIN organisations o ON o.id = listings.bureau_id");
-    b.push(") page");
+    push_page_select(&mut b, s);
     let title = backend::text_order(be, "page.title");
     match (order, after) {
         (_, None) => {}
@@ -244,11 +241,7 @@ pub fn page(
         // A cursor of another order: start from the beginning of this one.
         (_, Some(_)) => {}
     }
-    match order {
-        SortOrder::Modified => b.push(" ORDER BY page.modified_at DESC, page.id DESC"),
-        SortOrder::Title => b.push(&format!(" ORDER BY {title} ASC, page.id ASC")),
-        SortOrder::Relevance => b.push(" ORDER BY page.sort_rank DESC, page.id DESC"),
-    };
+    push_order(&mut b, order, &title);
     b.push(" LIMIT ").bind(limit + 1);
     let mut rows: Vec<PageRow> = b.load(conn)?;
     let more = rows.len() as i64 > limit;
@@ -267,8 +260,39 @@ pub fn page(
     } else {
         None
     };
-    let hits = rows
-        .into_iter()
+    Ok((hits_of(s, rows), next))
+}
+
+/// Relevance needs a query; without one, modified order.
+fn effective_order(s: &Search, order: SortOrder) -> SortOrder {
+    if s.tokens.is_none() && order == SortOrder::Relevance { SortOrder::Modified } else { order }
+}
+
+/// `SELECT * FROM (SELECT listing, bureau, rank FROM … WHERE …) page`.
+fn push_page_select(b: &mut SqlBuilder, s: &Search) {
+    b.push("SELECT * FROM (SELECT ").push(LISTING_COLUMNS);
+    b.push(", o.name AS bureau_name, o.name_en AS bureau_name_en, ");
+    match &s.tokens {
+        Some(tokens) => backend::push_fts_rank(b, &tsquery_literal(tokens), &fts5_query(tokens)),
+        None => {
+            b.push("CAST(0 AS DOUBLE PRECISION)");
+        }
+    }
+    b.push(" AS sort_rank");
+    push_from_where(b, s, " LEFT JOIN organisations o ON o.id = listings.bureau_id");
+    b.push(") page");
+}
+
+fn push_order(b: &mut SqlBuilder, order: SortOrder, title: &str) {
+    match order {
+        SortOrder::Modified => b.push(" ORDER BY page.modified_at DESC, page.id DESC"),
+        SortOrder::Title => b.push(&format!(" ORDER BY {title} ASC, page.id ASC")),
+        SortOrder::Relevance => b.push(" ORDER BY page.sort_rank DESC, page.id DESC"),
+    };
+}
+
+fn hits_of(s: &Search, rows: Vec<PageRow>) -> Vec<Hit> {
+    rows.into_iter()
         .map(|r| Hit {
             bureau: BureauRef {
                 id: r.listing.bureau_id,
@@ -278,8 +302,22 @@ pub fn page(
             score: s.tokens.as_ref().map(|_| r.sort_rank),
             listing: r.listing,
         })
-        .collect();
-    Ok((hits, next))
+        .collect()
+}
+
+/// One page by offset, for APIs whose clients page by position (CKAN's
+/// `start`, DCAT's page numbers). Deep offsets cost more than keyset pages.
+pub fn page_at(conn: &mut DbConn, s: &Search, order: SortOrder, offset: i64, limit: i64) -> AppResult<Vec<Hit>> {
+    if matches_nothing(s) {
+        return Ok(Vec::new());
+    }
+    let be = backend_of(conn);
+    let mut b = SqlBuilder::new(be);
+    push_page_select(&mut b, s);
+    push_order(&mut b, effective_order(s, order), &backend::text_order(be, "page.title"));
+    b.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let rows: Vec<PageRow> = b.load(conn)?;
+    Ok(hits_of(s, rows))
 }
 
 fn parse_time(t: &str) -> NaiveDateTime {
