@@ -358,3 +358,16 @@ pub fn write_search_index_batch(conn: &mut DbConn, entries: &[IndexEntry]) -> Qu
     }
     Ok(())
 }
+
+/// Brings the planner's statistics up to date after a bulk load (and on
+/// PostgreSQL reclaims the rows the load rewrote). Must not run inside a
+/// transaction.
+pub fn refresh_statistics(conn: &mut DbConn) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match backend_of(conn) {
+        Backend::Postgres => {
+            conn.batch_execute("VACUUM (ANALYZE) listings, listing_facets, distributions, listing_revisions")
+        }
+        Backend::Sqlite => conn.batch_execute("ANALYZE"),
+    }
+}

@@ -413,6 +413,10 @@ pub async fn generate(state: &AppState, n: u64) -> Result<u64, String> {
         })
         .await
         .map_err(|e| e.to_string())?;
+    // A bulk load leaves the planner's statistics describing an empty
+    // catalogue (and, on PostgreSQL, the index rewrite leaves dead rows):
+    // without this, the first hours of queries pick sequential scans.
+    state.db.run(|conn| Ok(backend::refresh_statistics(conn)?)).await.map_err(|e: AppError| e.to_string())?;
     Ok(written)
 }
 
