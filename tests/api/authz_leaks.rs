@@ -103,12 +103,53 @@ async fn authz_refusals_do_not_reveal_other_organisations_private_objects() {
             Some(json!({"email": "x@example.cn", "password": PASSWORD})),
         ),
         ("pub_x", "GET", "/api/v1/enterprises/{}", w.id("ent_a").into(), missing_uuid.clone(), None),
+        // DCAT-AP exports of another bureau's drafts.
+        ("anonymous", "GET", "/api/v1/datasets/{}/dcat", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("pub_y", "GET", "/api/v1/datasets/{}/dcat", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("ent_b", "GET", "/api/v1/datasets/{}/dcat", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("anonymous", "GET", "/api/v1/corpora/{}/dcat", w.id("corpus_draft_x").into(), "m-no-such".into(), None),
+        ("pub_y", "GET", "/api/v1/corpora/{}/dcat", w.id("corpus_draft_x").into(), "m-no-such".into(), None),
+        // CKAN never shows a draft, to anyone: exactly CKAN's not found.
+        ("anonymous", "GET", "/api/3/action/package_show?id={}", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("pub_y", "GET", "/api/3/action/package_show?id={}", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("pub_x", "GET", "/api/3/action/package_show?id={}", w.id("draft_x").into(), "m-no-such".into(), None),
+        ("admin", "GET", "/api/action/package_show?id={}", w.id("draft_x").into(), "m-no-such".into(), None),
+        (
+            "anonymous",
+            "POST",
+            "/api/3/action/package_show",
+            w.id("draft_x").into(),
+            "m-no-such".into(),
+            Some(json!({"id": "{}"})),
+        ),
+        (
+            "anonymous",
+            "GET",
+            "/api/3/action/package_show?id={}",
+            w.id("corpus_draft_x").into(),
+            "m-no-such".into(),
+            None,
+        ),
+        (
+            "anonymous",
+            "GET",
+            "/api/3/action/resource_show?id={}",
+            w.id("dist_draft_x").into(),
+            missing_uuid.clone(),
+            None,
+        ),
     ];
     let mut leaks = Vec::new();
     for (caller, method, template, private, missing, body) in cases {
         let token = w.token(caller);
-        let theirs = answer(&w, method, &template.replace("{}", &private), token, body.clone(), &private).await;
-        let none = answer(&w, method, &template.replace("{}", &missing), token, body, &missing).await;
+        // A body may name the object too, as the string "{}".
+        let with = |id: &str| {
+            body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("\"{}\"", &json!(id).to_string())))
+        };
+        let theirs_body = with(&private).transpose().expect("body");
+        let none_body = with(&missing).transpose().expect("body");
+        let theirs = answer(&w, method, &template.replace("{}", &private), token, theirs_body, &private).await;
+        let none = answer(&w, method, &template.replace("{}", &missing), token, none_body, &missing).await;
         assert!(theirs.0 >= 400, "{caller} {method} {template}: the private object was not refused: {theirs:?}");
         if theirs != none {
             leaks.push(format!("{caller} {method} {template}:\n  theirs  {theirs:?}\n  missing {none:?}"));
@@ -127,6 +168,21 @@ async fn authz_refusals_do_not_reveal_other_organisations_private_objects() {
     assert!(
         drafts["items"].as_array().expect("items").iter().all(|d| d["name"] != w.id("draft_x")),
         "bureau Y's search does not show bureau X's draft"
+    );
+    let ckan = w
+        .app
+        .get(&format!("/api/3/action/package_search?q={}&rows=1000", q("草稿数据集")), w.token("pub_x"))
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        ckan["result"]["results"].as_array().expect("results").iter().all(|d| d["name"] != w.id("draft_x")),
+        "CKAN's search never shows a draft, even to its bureau"
+    );
+    let names = w.app.get("/api/3/action/package_list", None).await.expect(200).json();
+    assert!(
+        names["result"].as_array().expect("names").iter().all(|n| n != w.id("draft_x") && n != w.id("corpus_draft_x")),
+        "CKAN's package_list never names a draft"
     );
     assert!(leaks.is_empty(), "refusals that tell a private object from a missing one:\n{}", leaks.join("\n"));
 }
