@@ -32,6 +32,17 @@ impl Params {
         }
     }
 
+    /// Refuses a parameter holding a NUL character (which PostgreSQL cannot
+    /// store or compare in text) with CKAN's 409 naming it, before any
+    /// action reads it — the same answer on both databases.
+    pub fn refuse_nul(&self) -> CkanResult<()> {
+        let fields = crate::http::nul::find_in_json(&Value::Object(self.0.clone()));
+        match fields.first() {
+            Some(field) => Err(CkanError::validation(field, crate::http::nul::MESSAGE)),
+            None => Ok(()),
+        }
+    }
+
     /// Adds `other`'s parameters, replacing those of the same name.
     pub fn extend(&mut self, other: Params) {
         self.0.extend(other.0);

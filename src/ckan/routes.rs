@@ -30,6 +30,7 @@ fn params(req: &HttpRequest, body: Option<&[u8]>) -> CkanResult<Params> {
         }
         p.extend(Params::from_body(body)?);
     }
+    p.refuse_nul()?;
     Ok(p)
 }
 

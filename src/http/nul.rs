@@ -1,14 +1,17 @@
 //! NUL characters (U+0000) in client input. PostgreSQL cannot store them in
 //! text, so they are refused where they enter — in JSON bodies and query
 //! strings with a 422 naming the field, in paths with a 404 (no resource has
-//! one in its name) — the same on both databases.
+//! one in its name; in CKAN's envelope under the CKAN API) — the same on
+//! both databases.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpResponse, ResponseError, web};
 use serde_json::Value;
 
+use crate::app::AppState;
+use crate::ckan::envelope::CkanError;
 use crate::error::{AppError, FieldError};
 
 pub const MESSAGE: &str = "must not contain NUL characters (U+0000)";
@@ -68,8 +71,20 @@ pub async fn reject_in_path(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
     if req.path().contains("%00") {
-        let e = AppError::not_found_detail("there is no resource at this path: it contains a NUL character");
-        let res: HttpResponse = e.error_response();
+        let path = req.path();
+        let res: HttpResponse = if path.starts_with("/api/3/") || path.starts_with("/api/action/") {
+            // The CKAN API answers in CKAN's envelope, as for any other unknown action.
+            let public_url = req.app_data::<web::Data<AppState>>().map(|s| s.config.public_url.clone());
+            let action = path.rsplit('/').next().unwrap_or_default().replace("%00", "");
+            let help = format!(
+                "{}/api/3/action/help_show?name={action}",
+                public_url.as_deref().unwrap_or_default().trim_end_matches('/')
+            );
+            CkanError::not_found("Not found: the action name contains a NUL character").response(help)
+        } else {
+            AppError::not_found_detail("there is no resource at this path: it contains a NUL character")
+                .error_response()
+        };
         return Ok(req.into_response(res).map_into_right_body());
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)

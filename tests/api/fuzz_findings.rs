@@ -150,3 +150,40 @@ fn every_reference_in_the_document_resolves() {
     }
     assert!(dangling.is_empty(), "dangling references: {dangling:?}");
 }
+
+/// Found after merging the CKAN API with the NUL refusal: CKAN parameters
+/// went to the database unchecked (PostgreSQL's NUL error surfaced as a 409
+/// naming `request`, SQLite's as not found), and a NUL in a CKAN path was
+/// answered as problem+json. Now a NUL parameter is CKAN's 409 naming the
+/// parameter, and a NUL path CKAN's 404 — on both databases.
+#[actix_web::test]
+async fn nul_characters_in_ckan_parameters_and_paths_keep_the_ckan_envelope() {
+    let app = TestApp::spawn().await;
+    let ckan_error = |r: Resp, status: u16| -> Value {
+        let r = r.expect(status);
+        assert_eq!(r.content_type(), "application/json", "CKAN envelope, not problem+json");
+        let body = r.json();
+        assert_eq!(body["success"], false, "{body}");
+        body["error"].clone()
+    };
+    for path in [
+        "/api/3/action/package_show?id=a%00b",
+        "/api/3/action/organization_show?id=%00",
+        "/api/3/action/package_search?q=%E6%95%99%00",
+        "/api/action/tag_list?query=%00",
+    ] {
+        let e = ckan_error(app.get(path, None).await, 409);
+        assert_eq!(e["__type"], "Validation Error", "{path}: {e}");
+        let field = path.split('?').nth(1).and_then(|q| q.split('=').next()).expect("field");
+        assert!(e[field].is_array(), "{path}: names {field}: {e}");
+    }
+    let e = ckan_error(app.post("/api/3/action/package_show", None, serde_json::json!({"id": "x\u{0}"})).await, 409);
+    assert!(e["id"].is_array(), "{e}");
+    let e =
+        ckan_error(app.post("/api/3/action/package_search", None, serde_json::json!({"fq": ["a\u{0}"]})).await, 409);
+    assert_eq!(e["__type"], "Validation Error", "{e}");
+    let e = ckan_error(app.get("/api/3/action/package_show%00", None).await, 404);
+    assert_eq!(e["__type"], "Not Found Error", "{e}");
+    // Elsewhere a NUL path stays problem+json.
+    app.get("/api/v1/datasets/a%00/dcat", None).await.problem(404);
+}
