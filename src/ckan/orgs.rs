@@ -19,11 +19,34 @@ use crate::listings::{ListingStatus, domains};
 use crate::orgs::{OrgId, OrgKind, Organisation};
 
 /// Either the names only or whole objects (`all_fields`).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum NamesOr<T> {
     Names(Vec<String>),
     Full(Vec<T>),
+}
+
+/// Documented as `anyOf`, not the derive's `oneOf`: an empty list is both a
+/// list of names and a list of objects, which `oneOf` forbids.
+/// (Through utoipa's `ComposeSchema`, as its derive does for generic types.)
+impl<T: ToSchema> utoipa::__dev::ComposeSchema for NamesOr<T> {
+    fn compose(
+        generics: Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Type};
+        let item = generics.into_iter().next().unwrap_or_else(T::schema);
+        AnyOfBuilder::new()
+            .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
+            .item(ArrayBuilder::new().items(item))
+            .description(Some("Either the names only or whole objects (`all_fields`)."))
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for NamesOr<T> {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        T::schemas(schemas);
+    }
 }
 
 /// A licence as `license_list` describes it.

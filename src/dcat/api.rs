@@ -21,6 +21,12 @@ use crate::listings::service::kind_name;
 use crate::listings::{ListingKind, model};
 use crate::openapi::responses as r;
 
+/// A JSON-LD document as the export writes it: expanded form, a top-level
+/// array of node objects (for documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JsonLdGraph(Vec<std::collections::BTreeMap<String, serde_json::Value>>);
+
 /// Paging and filtering of the catalogue.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -105,7 +111,7 @@ async fn catalogue(state: &AppState, kind: RdfKind, suffix: &'static str, p: Cat
     params(CatalogParams),
     responses(
         (status = 200, description = "The catalogue page as RDF",
-            content((Object = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
+            content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 406, response = r::NotAcceptable),
         (status = 422, response = r::Unprocessable),
         (status = 503, response = r::Unavailable),
@@ -129,7 +135,7 @@ pub async fn get_catalog(
     params(("format" = String, Path, description = "`jsonld`, `ttl` or `rdf`"), CatalogParams),
     responses(
         (status = 200, description = "The catalogue page as RDF",
-            content((Object = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
+            content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 404, response = r::NotFound),
         (status = 422, response = r::Unprocessable),
         (status = 503, response = r::Unavailable),
@@ -185,7 +191,7 @@ async fn listing(
     params(("id" = String, Path, description = "The dataset's id or name")),
     responses(
         (status = 200, description = "The dataset as RDF",
-            content((Object = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
+            content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 401, response = r::Unauthorized),
         (status = 404, response = r::NotFound),
         (status = 406, response = r::NotAcceptable),
@@ -209,7 +215,7 @@ pub async fn get_dataset_dcat(
     params(("id" = String, Path, description = "The corpus's id or name")),
     responses(
         (status = 200, description = "The corpus as RDF",
-            content((Object = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
+            content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 401, response = r::Unauthorized),
         (status = 404, response = r::NotFound),
         (status = 406, response = r::NotAcceptable),

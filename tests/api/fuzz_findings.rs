@@ -187,3 +187,58 @@ async fn nul_characters_in_ckan_parameters_and_paths_keep_the_ckan_envelope() {
     // Elsewhere a NUL path stays problem+json.
     app.get("/api/v1/datasets/a%00/dcat", None).await.problem(404);
 }
+
+/// The schema a `$ref` in the generated document points to (or `v` itself).
+fn resolved<'a>(api: &'a Value, v: &'a Value) -> &'a Value {
+    match v["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        Some(name) => &api["components"]["schemas"][name],
+        None => v,
+    }
+}
+
+/// Found after the merge: the DCAT-AP exports documented their JSON-LD as an
+/// object, but the expanded JSON-LD they write is a top-level array of node
+/// objects — every 200 of the catalogue and of `/dcat` violated its schema.
+#[actix_web::test]
+async fn dcat_json_ld_is_documented_as_the_array_it_is() {
+    let api = serde_json::to_value(datagate::app::openapi()).expect("spec");
+    for path in
+        ["/api/v1/catalog", "/api/v1/catalog.{format}", "/api/v1/datasets/{id}/dcat", "/api/v1/corpora/{id}/dcat"]
+    {
+        let schema = &api["paths"][path]["get"]["responses"]["200"]["content"]["application/ld+json"]["schema"];
+        let schema = resolved(&api, schema);
+        assert_eq!(schema["type"], "array", "{path}: {schema}");
+        assert_eq!(schema["items"]["type"], "object", "{path}: {schema}");
+    }
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bureau = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &bureau).await;
+    app.published_dataset(&edu, "sh-edu-schools", "学校名录", "unconditional").await;
+    for path in ["/api/v1/catalog", "/api/v1/catalog.jsonld", "/api/v1/datasets/sh-edu-schools/dcat"] {
+        let r = app.get(path, None).await.expect(200);
+        assert!(r.content_type().starts_with("application/ld+json"), "{path}: {}", r.content_type());
+        let doc = r.json();
+        let nodes = doc.as_array().unwrap_or_else(|| panic!("{path}: not an array: {doc}"));
+        assert!(!nodes.is_empty() && nodes.iter().all(Value::is_object), "{path}");
+    }
+}
+
+/// Found after the merge: CKAN's `organization_list`, `group_list` and
+/// `tag_list` documented their result as `oneOf` a list of names and a list
+/// of objects; an empty list (no tags yet, or an offset past the end) is
+/// both, which `oneOf` forbids. They are `anyOf`.
+#[test]
+fn ckan_names_or_objects_admit_an_empty_list() {
+    let api = serde_json::to_value(datagate::app::openapi()).expect("spec");
+    for action in ["organization_list", "group_list", "tag_list"] {
+        for method in ["get", "post"] {
+            let path = format!("/api/3/action/{action}");
+            let schema = &api["paths"][&path][method]["responses"]["200"]["content"]["application/json"]["schema"];
+            let result = &resolved(&api, schema)["properties"]["result"];
+            assert!(result.get("oneOf").is_none(), "{method} {action}: {result}");
+            let choices = result["anyOf"].as_array().unwrap_or_else(|| panic!("{method} {action}: {result}"));
+            assert!(choices.iter().all(|c| c["type"] == "array"), "{method} {action}: {result}");
+        }
+    }
+}
