@@ -67,6 +67,12 @@ fn describe() {
 
 /// Counts one answered request.
 pub fn record_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+    // Clients choose the method; any outside the ones the API serves is one
+    // label value, so that made-up methods cannot grow the series without bound.
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "OTHER",
+    };
     let labels = [("method", method.to_string()), ("route", route.to_string()), ("status", status.to_string())];
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
     metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
