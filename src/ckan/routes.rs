@@ -2,7 +2,7 @@
 //! parameters) and POST (a JSON object), in CKAN's envelope.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use serde::Serialize;
 
 use super::actions::{self, SearchResult, StatusInfo};
@@ -12,6 +12,8 @@ use super::package::{CkanGroup, CkanOrganization, CkanPackage, CkanResource, Cka
 use super::params::Params;
 use crate::app::AppState;
 use crate::db::DbConn;
+use crate::error::AppError;
+use crate::http::fallback::RouteTable;
 
 fn help(state: &AppState, action: &str) -> String {
     format!("{}/api/3/action/help_show?name={action}", state.config.public_url.trim_end_matches('/'))
@@ -53,9 +55,18 @@ where
     }
 }
 
-/// Any other action name: CKAN's 400.
-pub async fn unknown_action(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
+/// Any other action name: CKAN's 400. A known action called with a method
+/// it does not answer is the HTTP layer's 405 with `Allow` (problem+json), as
+/// anywhere else.
+pub async fn unknown_action(
+    state: web::Data<AppState>,
+    routes: web::Data<RouteTable>,
+    name: web::Path<String>,
+) -> HttpResponse {
     let name = name.into_inner();
+    if let Some(allowed) = routes.allowed(&format!("/api/3/action/{name}")) {
+        return AppError::method_not_allowed(allowed).error_response();
+    }
     CkanError::bad_request(format!("Bad request - Action name not known: {name}")).response(help(&state, &name))
 }
 
