@@ -42,7 +42,7 @@ if [ ! -x "$VENV/bin/datasette" ]; then
 fi
 
 log "building the release binary"
-cargo build --release --locked -q
+[ -n "${NO_BUILD:-}" ] || cargo build --release --locked -q   # NO_BUILD=1: use the binary as built
 BIN=target/release/datagate
 
 BIG=$ROOT/big.bin
