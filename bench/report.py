@@ -59,7 +59,7 @@ def yes(ok):
 out = []
 w = out.append
 w("# Benchmarks\n")
-w(f"Measured by `bench/run.sh` on {stamp} with **{n:,} listings**, wrk at {rows[0]['connections'] if rows else 32} "
+w(f"Measured by `bench/run.sh` on {stamp} with **{n:,} listings**, wrk at {next((r['connections'] for r in rows if 'connections' in r), 32)} "
   f"connections (`-d10s --latency`, 2 threads), datagate release build, everything on one machine.\n")
 w(f"- Machine: {os.cpu_count()} cores ({cpu()}), {mem_gib()} GiB RAM, {platform.system()} {platform.release()}")
 try:

@@ -66,7 +66,7 @@ wrk_run() {
   local sampler=$!
   echo "$before" > "$OUT/.rss"
   local file="$OUT/$system-$backend-$scenario.txt"
-  wrk -t"$threads" -c"$conns" -d"$DURATION" --latency "$@" "$url" > "$file" 2>&1 || true
+  wrk -t"$threads" -c"$conns" -d"$DURATION" --timeout 30s --latency "$@" "$url" > "$file" 2>&1 || true
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   max=$(cat "$OUT/.rss")
   python3 bench/parse_wrk.py "$file" "$system" "$backend" "$scenario" "$conns" "$before" "$max" >> "$RESULTS"
