@@ -119,14 +119,15 @@ fn clean_splits(splits: &[Split], sample_count: Option<i64>, v: &mut Validator) 
         out.push(Split { name, sample_count: s.sample_count, description });
     }
     if !out.is_empty() {
-        let sum: i64 = out.iter().map(|s| s.sample_count.max(0)).sum();
-        match sample_count {
-            None => v.add("sample_count", "is required when splits are given (the splits must add up to it)"),
-            Some(n) if n != sum => v.add(
+        let sum = out.iter().try_fold(0i64, |sum, s| sum.checked_add(s.sample_count.max(0)));
+        match (sample_count, sum) {
+            (_, None) => v.add("splits", "the split sample counts add up to more than any sample count can be"),
+            (None, _) => v.add("sample_count", "is required when splits are given (the splits must add up to it)"),
+            (Some(n), Some(sum)) if n != sum => v.add(
                 "splits",
                 format!("the split sample counts add up to {sum}, but sample_count is {n}; they must be equal"),
             ),
-            Some(_) => {}
+            _ => {}
         }
     }
     out

@@ -137,7 +137,13 @@ impl ManageConnection for DbManager {
             DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
             DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
         };
-        matches!(status, diesel::connection::TransactionManagerStatus::InError)
+        // A connection goes back to the pool outside any transaction; one
+        // still inside (its request panicked mid-transaction) would turn
+        // every later request on it into an error, so it is discarded.
+        match status {
+            diesel::connection::TransactionManagerStatus::InError => true,
+            diesel::connection::TransactionManagerStatus::Valid(v) => v.transaction_depth().is_some(),
+        }
     }
 }
 

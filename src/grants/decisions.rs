@@ -207,7 +207,12 @@ pub async fn approve_access_request(
                 return Err(not_submitted(&r));
             }
             let mut v = Validator::new();
-            let valid_from = body.valid_from.map(db_time).unwrap_or(now);
+            let asked_from = body.valid_from.map(db_time).unwrap_or(now);
+            // A grant starts within a year; anything later is refused (and
+            // would overflow the date arithmetic below near year 262 143).
+            let latest_start = now + Duration::days(366);
+            v.check(asked_from <= latest_start, "valid_from", "must lie within a year from now");
+            let valid_from = asked_from.min(latest_start);
             let requested_end = valid_from + Duration::days(r.duration_days as i64);
             let valid_until = body.valid_until.map(db_time).unwrap_or(requested_end);
             v.check(valid_from >= now - Duration::days(1), "valid_from", "must not lie in the past");

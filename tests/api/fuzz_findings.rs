@@ -278,3 +278,43 @@ async fn a_known_ckan_action_with_a_wrong_method_is_405() {
     let r = app.get("/api/3/action/no_such_action", None).await.expect(400);
     assert_eq!(r.json()["error"]["__type"], "Bad Request");
 }
+
+/// Found by contract fuzzing: split sample counts whose sum overflows made
+/// the server panic (and left its pooled connection inside a transaction).
+#[actix_web::test]
+async fn split_counts_that_overflow_when_added_are_a_422() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let b = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &b).await;
+    let mut body = corpus_body("huge-splits", "巨大的划分", "text", "unconditional", &[]);
+    body["sample_count"] = serde_json::json!(i64::MAX);
+    body["splits"] = serde_json::json!([
+        {"name": "train", "sample_count": i64::MAX},
+        {"name": "test", "sample_count": i64::MAX}
+    ]);
+    let problem = app.post("/api/v1/corpora", Some(&edu.token), body).await.problem(422);
+    assert!(error_fields(&problem).contains(&"splits".to_string()), "{problem}");
+    // The service is still well: the next request works.
+    app.get("/api/v1/corpora", None).await.expect(200);
+}
+
+/// A connection whose user left it inside a transaction (a request that
+/// panicked mid-transaction) is discarded, not handed to the next request.
+#[actix_web::test]
+async fn a_connection_returned_inside_a_transaction_is_not_reused() {
+    use diesel::connection::{Connection, TransactionManager, TransactionManagerStatus};
+    let app = TestApp::spawn().await;
+    let db = datagate::db::Db::new(
+        app.state.db.url().clone(),
+        &datagate::db::PoolSettings { max_size: 1, connect_timeout: app.state.config.db_timeout },
+    )
+    .unwrap();
+    {
+        let mut conn = db.get().unwrap();
+        <datagate::db::DbConn as Connection>::TransactionManager::begin_transaction(&mut *conn).unwrap();
+    }
+    let mut conn = db.get().unwrap();
+    let status = <datagate::db::DbConn as Connection>::TransactionManager::transaction_manager_status_mut(&mut *conn);
+    assert!(matches!(status, TransactionManagerStatus::Valid(v) if v.transaction_depth().is_none()));
+}
