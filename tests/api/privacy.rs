@@ -333,3 +333,46 @@ async fn twenty_concurrent_queries_with_budget_for_ten_spend_exactly_the_budget(
     assert_eq!((b["epsilon_spent"].clone(), b["queries"].clone()), (json!(1.0), json!(10)));
     assert_eq!(audit_count(&w.app, "grant.query"), 10);
 }
+
+#[actix_web::test]
+async fn the_demo_enterprise_queries_the_demo_outpatient_visits_at_once() {
+    use datagate::demo::{DEMO_ENTERPRISE_OWNER, DEMO_PASSWORD, privacy::GRANT_ID};
+    let app = TestApp::spawn().await;
+    datagate::demo::load(&app.state).await.expect("demo loads");
+    let login = app.login(DEMO_ENTERPRISE_OWNER, DEMO_PASSWORD).await.expect(200).json();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    let ds = app.get("/api/v1/datasets/sh-outpatient-visits", None).await.expect(200).json();
+    assert_eq!(ds["open_condition"], "conditional");
+    let dist = ds["distributions"][0]["id"].as_str().unwrap().to_string();
+    let disclosure = app.get(&format!("/api/v1/distributions/{dist}/disclosure"), None).await.expect(200).json();
+    assert_eq!(disclosure["aggregate_only"], true);
+    let budget = app.get(&format!("/api/v1/grants/{GRANT_ID}/privacy-budget"), Some(&token)).await.expect(200).json();
+    assert_eq!(budget["epsilon_budget"], 5.0);
+    // The README's query: visits per district in January.
+    let r = app
+        .post(
+            &format!("/api/v1/grants/{GRANT_ID}/queries"),
+            Some(&token),
+            json!({"distribution_id": dist, "aggregate": "count", "group_by": "district",
+                   "filters": [{"column": "month", "op": "eq", "value": "2024-01"}], "epsilon": 0.1}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(r["results"].as_array().unwrap().len(), 16);
+    let total: f64 = r["results"].as_array().unwrap().iter().map(|g| g["value"].as_f64().unwrap()).sum();
+    // About 20 000 / 12 visits a month; sixteen noises of scale 10.
+    assert!((total - 20_000.0 / 12.0).abs() < 400.0, "{r}");
+    let r = app
+        .post(
+            &format!("/api/v1/grants/{GRANT_ID}/queries"),
+            Some(&token),
+            json!({"distribution_id": dist, "aggregate": "mean", "column": "wait_minutes", "epsilon": 0.2}),
+        )
+        .await
+        .expect(200)
+        .json();
+    let mean = r["results"][0]["value"].as_f64().unwrap();
+    assert!((40.0..=70.0).contains(&mean), "{r}");
+    app.post(&format!("/api/v1/grants/{GRANT_ID}/access-tokens"), Some(&token), json!({})).await.problem(403);
+}

@@ -8,7 +8,9 @@ use std::io::Write;
 #[test]
 fn profiling_a_gigabyte_csv_grows_memory_by_at_most_100_mb() {
     if std::env::var_os("TEST_DATABASE_URL").is_some() {
-        eprintln!("profiling_a_gigabyte_csv_grows_memory_by_at_most_100_mb: database-independent, ran in the SQLite pass");
+        eprintln!(
+            "profiling_a_gigabyte_csv_grows_memory_by_at_most_100_mb: database-independent, ran in the SQLite pass"
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -24,7 +26,7 @@ fn profiling_a_gigabyte_csv_grows_memory_by_at_most_100_mb() {
     let mut i = 0u64;
     while written < TARGET {
         let line = format!(
-            "{i},{},{},2024-{:02}-{:02},{filler}{}\n",
+            "{i},{},{},2024-{:02}-{:02},备注{}{filler}\n",
             districts[(i % 8) as usize],
             (i * 7919) % 1000,
             1 + i % 12,
