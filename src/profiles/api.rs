@@ -12,8 +12,8 @@ use crate::db::types::utc;
 use crate::distributions::disclosure::settings_of;
 use crate::distributions::{DistributionId, DistributionRow, api::load_visible};
 use crate::error::{AppError, AppResult};
+use crate::listings::OpenCondition;
 use crate::listings::service::may_edit;
-use crate::listings::{Listing, OpenCondition};
 use crate::openapi::responses as r;
 use crate::tabular::TabularFormat;
 
@@ -37,12 +37,11 @@ pub fn profile_for(conn: &mut DbConn, id: DistributionId, caller: Option<&Caller
     };
     let row = model::find(conn, id)?.filter(|p| p.sha256 == sha);
     let disclosure = if owner || open { Disclosure::Full } else { Disclosure::Protected };
-    Ok(view(&d, &l, row, sha, disclosure, settings.k_threshold, settings.sample_public || open || owner))
+    Ok(view(&d, row, sha, disclosure, settings.k_threshold, settings.sample_public || open || owner))
 }
 
 fn view(
     d: &DistributionRow,
-    _l: &Listing,
     row: Option<ProfileRow>,
     sha: String,
     disclosure: Disclosure,

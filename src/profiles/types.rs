@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -180,7 +180,7 @@ fn coarsen(ty: ColumnType, n: &NumericSummary) -> NumericSummary {
                 else {
                     return Value::Null;
                 };
-                let first = chrono::NaiveDate::from_ymd_opt(d.year_ce_month().0, d.year_ce_month().1, 1);
+                let first = chrono::NaiveDate::from_ymd_opt(d.year(), d.month(), 1);
                 let out = if up {
                     first.and_then(|f| f.checked_add_months(chrono::Months::new(1))).and_then(|f| f.pred_opt())
                 } else {
@@ -209,17 +209,6 @@ fn coarsen(ty: ColumnType, n: &NumericSummary) -> NumericSummary {
                 quantiles_exact: n.quantiles_exact,
             }
         }
-    }
-}
-
-trait YearMonth {
-    fn year_ce_month(&self) -> (i32, u32);
-}
-
-impl YearMonth for chrono::NaiveDate {
-    fn year_ce_month(&self) -> (i32, u32) {
-        use chrono::Datelike;
-        (self.year(), self.month())
     }
 }
 
