@@ -55,6 +55,15 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Profile a local tabular file as uploads are profiled, and print the
+    /// profile as JSON with the process's resident memory before and at its
+    /// peak (what the memory test and `bench/` measure).
+    Profile {
+        path: std::path::PathBuf,
+        /// csv, tsv, xlsx, jsonl or parquet (default: from the file name).
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Maintain the file store.
     Storage {
         #[command(subcommand)]
@@ -138,6 +147,9 @@ pub fn main() -> ExitCode {
         print!("{}", openapi::render(&app::openapi()));
         return ExitCode::SUCCESS;
     }
+    if let Some(Command::Profile { path, format }) = &cli.command {
+        return profile_file(path, format.as_deref());
+    }
     let config = match cli.settings.validate() {
         Ok(c) => c,
         Err(e) => {
@@ -164,7 +176,7 @@ pub fn main() -> ExitCode {
             };
             storage_gc(&config, &opts)
         }
-        Some(Command::Openapi | Command::Audit { .. }) => Ok(()),
+        Some(Command::Openapi | Command::Audit { .. } | Command::Profile { .. }) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -340,4 +352,43 @@ pub fn create_admin_in(
         )?;
         Ok(user)
     })
+}
+
+/// A figure of this process's memory from /proc (KiB; 0 where unavailable).
+fn proc_status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn profile_file(path: &std::path::Path, format: Option<&str>) -> ExitCode {
+    use crate::tabular::TabularFormat;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(format) = TabularFormat::detect(format.unwrap_or_default(), "", name.as_deref()) else {
+        eprintln!("datagate: say --format csv|tsv|xlsx|jsonl|parquet");
+        return ExitCode::from(2);
+    };
+    let rss_before = proc_status_kib("VmRSS:");
+    let started = std::time::Instant::now();
+    let mut profiler = crate::profiles::compute::Profiler::new();
+    if let Err(e) = crate::tabular::read_rows(path, format, &mut profiler) {
+        eprintln!("datagate: {e}");
+        return ExitCode::FAILURE;
+    }
+    let profile = profiler.finish(format);
+    let out = serde_json::json!({
+        "rows": profile.rows,
+        "columns": profile.columns,
+        "seconds": started.elapsed().as_secs_f64(),
+        "rss_before_kib": rss_before,
+        "peak_rss_kib": proc_status_kib("VmHWM:"),
+    });
+    println!("{out}");
+    ExitCode::SUCCESS
 }

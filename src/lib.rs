@@ -20,5 +20,8 @@ pub mod listings;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
+pub mod privacy;
+pub mod profiles;
 pub mod serve;
+pub mod tabular;
 pub mod telemetry;

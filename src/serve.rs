@@ -92,6 +92,21 @@ fn follow_other_instances(state: web::Data<AppState>) {
     });
 }
 
+/// Picks up profile jobs a crash or restart left pending or half-done, at
+/// start and every minute after.
+fn resume_profiles(state: web::Data<AppState>) {
+    let runner = crate::profiles::jobs::Runner::new(&state.db, &state.storage, &state.clock, &state.config.data_dir);
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = runner.sweep().await {
+                tracing::warn!(error = %e, "profile sweep failed");
+            }
+        }
+    });
+}
+
 pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let bind = config.bind;
     let workers = config.workers;
@@ -104,6 +119,7 @@ pub fn serve(config: Config, db: Db) -> Result<(), String> {
     system.block_on(async move {
         maybe_load_demo(&state).await?;
         follow_other_instances(state.clone());
+        resume_profiles(state.clone());
         let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
             .workers(workers)
             .shutdown_timeout(30)

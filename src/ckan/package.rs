@@ -136,6 +136,12 @@ pub fn packages(conn: &mut DbConn, listings: &[Listing], base: &str) -> AppResul
 }
 
 /// One resource of a listing.
+/// Where a hosted tabular file's profile is, if it has one.
+pub fn profile_url(d: &DistributionRow, base: &str) -> Option<String> {
+    let tabular = crate::tabular::TabularFormat::detect(&d.format, &d.media_type, d.file_name.as_deref()).is_some();
+    (d.has_file() && tabular).then(|| format!("{base}/api/v1/distributions/{}/profile", d.id))
+}
+
 pub fn resource(l: &Listing, d: &DistributionRow, position: usize, base: &str) -> CkanResource {
     let open = files_open(l);
     let api = d.access_url.is_some();
@@ -164,6 +170,7 @@ pub fn resource(l: &Listing, d: &DistributionRow, position: usize, base: &str) -
         datagate_downloadable: downloadable,
         access_request_url: (l.status == ListingStatus::Published && l.open_condition == OpenCondition::Conditional)
             .then(|| format!("{base}/api/v1/access-requests")),
+        datagate_profile_url: profile_url(d, base),
     }
 }
 

@@ -132,6 +132,10 @@ pub struct CkanResource {
     /// For conditional data: where a verified enterprise applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_request_url: Option<String>,
+    /// For hosted tabular files: the profile (rows, columns, statistics),
+    /// protected for conditional data (see `GET /distributions/{id}/profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datagate_profile_url: Option<String>,
 }
 
 /// A listing as a CKAN package.

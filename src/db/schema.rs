@@ -293,6 +293,7 @@ diesel::table! {
         byte_range -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        epsilon -> Nullable<Double>,
     }
 }
 
@@ -315,7 +316,52 @@ diesel::joinable!(access_requests -> listings (listing_id));
 diesel::joinable!(grants -> listings (listing_id));
 diesel::joinable!(usage_reports -> grants (grant_id));
 
+diesel::table! {
+    distribution_profiles (distribution_id) {
+        distribution_id -> Text,
+        sha256 -> Text,
+        state -> Text,
+        attempts -> Integer,
+        profile -> Nullable<Text>,
+        error -> Nullable<Text>,
+        queued_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    distribution_disclosure (distribution_id) {
+        distribution_id -> Text,
+        profile_public -> Bool,
+        sample_public -> Bool,
+        k_threshold -> Integer,
+        aggregate_only -> Bool,
+        declared_columns -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    aggregate_grants (grant_id) {
+        grant_id -> Text,
+        epsilon_budget_ue -> BigInt,
+        epsilon_spent_ue -> BigInt,
+        group_columns -> Text,
+        queries -> Integer,
+    }
+}
+
+diesel::joinable!(distribution_profiles -> distributions (distribution_id));
+diesel::joinable!(distribution_disclosure -> distributions (distribution_id));
+diesel::joinable!(aggregate_grants -> grants (grant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    distribution_profiles,
+    distribution_disclosure,
+    aggregate_grants,
     organisations,
     users,
     refresh_tokens,

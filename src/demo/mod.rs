@@ -5,6 +5,7 @@
 
 mod corpora;
 pub mod files;
+pub mod privacy;
 pub mod scale;
 
 use diesel::prelude::*;
@@ -176,13 +177,15 @@ pub async fn load(state: &AppState) -> Result<DemoSummary, String> {
         }
         corpus_files.push(per);
     }
+    let visits =
+        state.storage.put_bytes(privacy::visits_csv().into()).await.map_err(|e| format!("demo file: {e:?}"))?;
     let hash = password::hash(DEMO_PASSWORD).map_err(|e| e.to_string())?;
     let now = state.clock.db_now();
     let summary = state
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let (mut summary, publishers) = populate(conn, &catalogue, files, &hash, now)?;
+                let (mut summary, publishers) = populate(conn, &catalogue, files, visits, &hash, now)?;
                 let (n, f) =
                     corpora::populate(conn, &demo_corpora, corpus_files, &catalogue.bureaus, &publishers, now)?;
                 summary.corpora = n;
@@ -199,6 +202,7 @@ fn populate(
     conn: &mut DbConn,
     catalogue: &Catalogue,
     files: Vec<Vec<Option<StoredFile>>>,
+    visits: StoredFile,
     hash: &str,
     now: chrono::NaiveDateTime,
 ) -> AppResult<(DemoSummary, Vec<(String, Caller)>)> {
@@ -240,7 +244,8 @@ fn populate(
     enterprise.status_changed_by = Some(admin.id);
     enterprise.status_changed_at = Some(now);
     org_model::insert_org(conn, &enterprise)?;
-    org_model::insert_user(conn, &demo_user(enterprise.id, DEMO_ENTERPRISE_OWNER, Role::Owner, hash, now))?;
+    let owner = demo_user(enterprise.id, DEMO_ENTERPRISE_OWNER, Role::Owner, hash, now);
+    org_model::insert_user(conn, &owner)?;
     audit::record(
         conn,
         &Actor::system(),
@@ -318,9 +323,22 @@ fn populate(
             )?;
         }
     }
+    // The aggregate-only ("usable but not visible") dataset and its grant.
+    let (_, health) = publishers
+        .iter()
+        .find(|(code, _)| code == "sh-health")
+        .ok_or_else(|| AppError::internal("the demo has no health bureau"))?;
+    let admin_caller = Caller {
+        user: admin.clone(),
+        org: platform.clone(),
+        credential: Credential::Session,
+        request_id: "demo".into(),
+    };
+    privacy::populate(conn, health, &admin_caller, enterprise.id, owner.id, visits, now)?;
+    file_count += 1;
     let summary = DemoSummary {
         bureaus: catalogue.bureaus.len(),
-        datasets: catalogue.datasets.len(),
+        datasets: catalogue.datasets.len() + 1,
         corpora: 0,
         files: file_count,
     };

@@ -186,6 +186,7 @@ pub fn attach_file(
     d.uploaded_at = Some(now);
     d.modified_at = now;
     model::save(conn, &d)?;
+    crate::profiles::enqueue(conn, &d, now)?;
     commit_change(conn, &mut l, caller, now, "distribution.upload", vec![change])?;
     Ok(d)
 }
@@ -435,5 +436,6 @@ pub async fn upload_distribution_file(
     let stored = state.storage.put_stream(payload, limit, state.config.upload_idle_timeout).await?;
     let now = state.clock.db_now();
     let row = state.db.write(move |conn| attach_file(conn, &caller, id, stored, file_name, now)).await?;
+    crate::profiles::jobs::Runner::new(&state.db, &state.storage, &state.clock, &state.config.data_dir).kick(row.id);
     Ok(web::Json(Distribution::from(&row)))
 }

@@ -136,6 +136,7 @@ async fn download(
                 .run(move |conn| {
                     let d = model::find_live(conn, id)?.ok_or_else(|| AppError::not_found("distribution"))?;
                     let grant = check_grant_download(conn, &claims, &d, now)?;
+                    crate::grants::aggregate::refuse_download(conn, &grant, &d)?;
                     Ok((d, (grant, claims)))
                 })
                 .await?;

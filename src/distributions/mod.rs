@@ -2,6 +2,7 @@
 //! external access URL (a bureau's API or download page).
 
 pub mod api;
+pub mod disclosure;
 pub mod download;
 pub mod gc;
 pub mod model;

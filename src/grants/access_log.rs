@@ -38,6 +38,7 @@ struct LogRow {
     byte_range: Option<String>,
     client_addr: Option<String>,
     request_id: Option<String>,
+    epsilon: Option<f64>,
 }
 
 /// What to record.
@@ -72,6 +73,7 @@ pub fn record(conn: &mut DbConn, e: &LogEntry<'_>) -> AppResult<()> {
         byte_range: e.range.clone(),
         client_addr: e.client.clone(),
         request_id: e.request_id.clone(),
+        epsilon: None,
     };
     diesel::insert_into(access_log::table).values(&row).execute(conn)?;
     Ok(())
@@ -82,7 +84,7 @@ pub fn record(conn: &mut DbConn, e: &LogEntry<'_>) -> AppResult<()> {
 pub struct AccessLogEntry {
     pub id: String,
     pub at: DateTime<Utc>,
-    /// `token_issued` or `download`.
+    /// `token_issued`, `download`, or `query` (a private aggregate).
     pub event: String,
     pub grant_id: GrantId,
     pub listing_id: ListingId,
@@ -98,6 +100,8 @@ pub struct AccessLogEntry {
     pub range: Option<String>,
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
+    /// For a query: the ε it spent.
+    pub epsilon: Option<f64>,
 }
 
 impl From<LogRow> for AccessLogEntry {
@@ -117,6 +121,7 @@ impl From<LogRow> for AccessLogEntry {
             range: r.byte_range,
             client_addr: r.client_addr,
             request_id: r.request_id,
+            epsilon: r.epsilon,
         }
     }
 }
@@ -129,7 +134,7 @@ crate::page_schema!(AccessLogPage, AccessLogEntry);
 pub struct AccessLogParams {
     pub grant: Option<GrantId>,
     pub listing: Option<ListingId>,
-    /// `token_issued` or `download`.
+    /// `token_issued`, `download` or `query`.
     pub event: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -167,8 +172,9 @@ pub async fn list_access_log(
     if let Some(e) = &p.event
         && e != "token_issued"
         && e != "download"
+        && e != "query"
     {
-        return Err(AppError::invalid("event", "must be token_issued or download"));
+        return Err(AppError::invalid("event", "must be token_issued, download or query"));
     }
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;

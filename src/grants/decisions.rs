@@ -54,6 +54,10 @@ pub struct Approval {
     /// Recorded with the decision.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Approve in aggregate-only mode ("usable but not visible"): required
+    /// when a requested distribution is aggregate-only.
+    #[serde(default)]
+    pub aggregate: Option<super::aggregate::AggregateApproval>,
 }
 
 /// The approved request and the grant it created.
@@ -61,6 +65,9 @@ pub struct Approval {
 pub struct ApprovalResult {
     pub request: AccessRequest,
     pub grant: Grant,
+    /// For a grant in aggregate-only mode: its privacy budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_budget: Option<super::aggregate::PrivacyBudget>,
 }
 
 fn not_submitted(r: &RequestRow) -> AppError {
@@ -266,6 +273,7 @@ pub async fn approve_access_request(
                 created_by: admin.user_id(),
             };
             model::insert_grant(conn, &grant)?;
+            let privacy_budget = super::aggregate::on_approve(conn, &admin, &grant, body.aggregate, now)?;
             audit::record(
                 conn,
                 &admin.actor(),
@@ -288,7 +296,7 @@ pub async fn approve_access_request(
             )?;
             let request = view(conn, id, now)?;
             let grant = model::grant_views(conn, &[grant], now)?.remove(0);
-            Ok(ApprovalResult { request, grant })
+            Ok(ApprovalResult { request, grant, privacy_budget })
         })
         .await?;
     metrics::counter!(crate::telemetry::GRANTS_ISSUED).increment(1);

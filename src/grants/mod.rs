@@ -5,6 +5,7 @@
 //! Every step is audited; every token and download is in the access log.
 
 pub mod access_log;
+pub mod aggregate;
 pub mod decisions;
 pub mod grants_api;
 pub mod model;

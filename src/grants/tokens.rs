@@ -138,6 +138,7 @@ pub async fn create_grant_access_token(
             if current != GrantState::Active {
                 return Err(not_active(current));
             }
+            super::aggregate::refuse_raw_access(conn, &g)?;
             let dists: Vec<DistributionRow> = dist_model::of_listing(conn, g.listing_id)?
                 .into_iter()
                 .filter(|d| g.distribution_ids.0.contains(&d.id))

@@ -153,6 +153,10 @@ const ROWS: &[Row] = &[
     row("upload_distribution_file", "PUT", "/api/v1/distributions/<new_dist_x>/file?file_name=m.csv", Csv, [401, 403, 403, 403, 403, 200, 404, 200]),
     row("get_distribution_file", "GET", "/api/v1/distributions/<dist_cond_x>/file", NONE, [403, 403, 403, 403, 403, 200, 403, 200]),
     row("head_distribution_file", "HEAD", "/api/v1/distributions/<dist_cond_x>/file", NONE, [403, 403, 403, 403, 403, 200, 403, 200]),
+    // A conditional file's profile is public in its protected form unless the bureau withholds it.
+    row("get_distribution_profile", "GET", "/api/v1/distributions/<dist_cond_x>/profile", NONE, [200, 200, 200, 200, 403, 200, 200, 200]),
+    row("get_distribution_disclosure", "GET", "/api/v1/distributions/<dist_draft_x>/disclosure", NONE, [404, 404, 404, 404, 403, 200, 404, 200]),
+    row("update_distribution_disclosure", "PUT", "/api/v1/distributions/<new_dist_x>/disclosure", Json(r#"{"k_threshold": 5}"#), [401, 403, 403, 403, 403, 200, 404, 200]),
     // access requests and grants
     row("create_access_request", "POST", "/api/v1/access-requests", Json(REQUEST), [401, 403, 201, 201, 403, 403, 403, 403]),
     row("list_access_requests", "GET", "/api/v1/access-requests", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
@@ -165,6 +169,9 @@ const ROWS: &[Row] = &[
     row("get_grant", "GET", "/api/v1/grants/<grant_a>", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),
     row("revoke_grant", "POST", "/api/v1/grants/<new_grant_a>/revoke", Json(REASON), [401, 403, 403, 403, 403, 200, 404, 200]),
     row("create_grant_access_token", "POST", "/api/v1/grants/<grant_a>/access-tokens", NONE, [401, 403, 201, 404, 403, 403, 403, 403]),
+    // grant_a is an ordinary grant: its enterprise reaches the query and is told it is not in aggregate mode (409).
+    row("create_grant_query", "POST", "/api/v1/grants/<grant_a>/queries", Json(r#"{"distribution_id": "<dist_cond_x>", "aggregate": "count", "epsilon": 0.1}"#), [401, 403, 409, 404, 403, 403, 403, 403]),
+    row("get_grant_privacy_budget", "GET", "/api/v1/grants/<grant_a>/privacy-budget", NONE, [401, 404, 404, 404, 403, 404, 404, 404]),
     row("create_token_introspection", "POST", "/api/v1/tokens/introspect", Form("token=<data_token_a>"), [401, 403, 403, 403, 403, 200, 200, 200]),
     row("create_usage_report", "POST", "/api/v1/grants/<grant_a>/usage-reports", Json(USAGE), [401, 403, 201, 404, 403, 403, 403, 403]),
     row("list_usage_reports", "GET", "/api/v1/grants/<grant_a>/usage-reports", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),

@@ -127,6 +127,9 @@ async fn conditional_listings_never_expose_a_file_url() {
     assert!(url.ends_with("/api/v1/datasets/ck-student-health"), "{url}");
     assert!(res["access_request_url"].as_str().unwrap().ends_with("/api/v1/access-requests"));
     assert_eq!(res["datagate_downloadable"], false);
+    assert!(
+        res["datagate_profile_url"].as_str().unwrap().ends_with(&format!("/api/v1/distributions/{file_id}/profile"))
+    );
     let shown = action(&f.app, "resource_show", &format!("id={file_id}")).await;
     assert_eq!(shown["url"], url);
     let found = action(&f.app, "package_search", "fq=open_condition:conditional&rows=1000").await;

@@ -135,6 +135,10 @@ async fn conditional_listings_never_carry_a_download_url() {
     assert_eq!(service, vec![iri(&f.app, "/api/v1/access-requests")]);
     assert!(subjects_of_type(&g, &format!("{DCAT}DataService")).contains(&service[0]));
     assert!(!String::from_utf8_lossy(&r.body).contains(&format!("{file_id}/file")), "the file URL leaks");
+    // Its profile documents it (foaf:page, a foaf:Document).
+    let profile = iri(&f.app, &format!("/api/v1/distributions/{file_id}/profile"));
+    assert_eq!(objects(&g, &dist, "http://xmlns.com/foaf/0.1/page"), vec![profile.clone()]);
+    assert!(subjects_of_type(&g, "http://xmlns.com/foaf/0.1/Document").contains(&profile));
     let cond = iri(&f.app, &format!("/api/v1/datasets/{}", f.conditional["id"].as_str().unwrap()));
     assert_eq!(
         objects(&g, &cond, "http://purl.org/dc/terms/accessRights"),

@@ -28,4 +28,7 @@ mod grants;
 mod limits;
 mod metrics;
 mod openlist;
+mod privacy;
+mod profile_memory;
+mod profiles;
 mod search;

@@ -4,7 +4,7 @@
 
 use oxrdf::{Literal, NamedNode};
 
-use super::super::vocab::{self, DCAT, DCATAP, DCT, SPDX};
+use super::super::vocab::{self, DCAT, DCATAP, DCT, FOAF, SPDX};
 use super::{Builder, date_time, xsd};
 use crate::ckan::package::{files_open, landing_page, licence_link};
 use crate::distributions::DistributionRow;
@@ -89,6 +89,13 @@ impl Builder {
                 }
                 self.add(&node, &format!("{DCT}license"), doc);
             }
+        }
+        // The profile documents the file (DCAT-AP's "documentation", foaf:page).
+        if let Some(profile) = crate::ckan::package::profile_url(f, &self.base.clone())
+            && let Some(doc) = self.iri(&profile)
+        {
+            self.a(&doc, &format!("{FOAF}Document"));
+            self.add(&node, &format!("{FOAF}page"), doc);
         }
         let availability = self.concept(&vocab::stable_availability(), None);
         self.add(&node, &format!("{DCATAP}availability"), availability);
