@@ -20,5 +20,6 @@ pub mod listings;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
+pub mod portal;
 pub mod serve;
 pub mod telemetry;
