@@ -289,6 +289,7 @@ async function main() {
         await p.goto(url);
         const width = await p.evaluate(() => document.documentElement.scrollWidth);
         assert(width <= 375, `${url} is ${width} px wide`);
+        await p.screenshot({ path: join(SHOTS, `${name}-top.png`) });
         await check(p, name);
       }
       const href = await p.locator(".cards .card-title a").first().getAttribute("href");

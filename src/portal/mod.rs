@@ -22,20 +22,30 @@ pub mod view;
 
 use actix_web::web;
 
+use crate::error::AppError;
+
 pub use frame::{is_page_path, middleware};
 
-/// The portal's routes, registered at the root of the site.
+/// The portal's routes, registered at the root of the site. Another
+/// method on a page's path is a 405 naming the one it takes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use pages::{account, bureau, corpus, home, listing, search};
-    cfg.route("/", web::get().to(home::home))
-        .route("/datasets", web::get().to(search::datasets))
-        .route("/datasets/{name}", web::get().to(listing::dataset))
-        .route("/corpora", web::get().to(search::corpora))
-        .route("/corpora/{name}", web::get().to(corpus::corpus))
-        .route("/bureaus", web::get().to(bureau::bureaus))
-        .route("/bureaus/{id}", web::get().to(bureau::bureau))
-        .route("/language", web::post().to(account::set_language))
-        .route("/account", web::get().to(account::account))
-        .route("/signout", web::post().to(account::sign_out))
-        .route("/assets/{name}", web::get().to(assets::serve));
+    fn only(
+        method: &'static str,
+    ) -> impl Fn() -> std::future::Ready<Result<actix_web::HttpResponse, AppError>> + Clone {
+        move || std::future::ready(Err(AppError::method_not_allowed(vec![method.to_string()])))
+    }
+    let get = |path: &str| web::resource(path).default_service(web::to(only("GET")));
+    let post = |path: &str| web::resource(path).default_service(web::to(only("POST")));
+    cfg.service(get("/").get(home::home))
+        .service(get("/datasets").get(search::datasets))
+        .service(get("/datasets/{name}").get(listing::dataset))
+        .service(get("/corpora").get(search::corpora))
+        .service(get("/corpora/{name}").get(corpus::corpus))
+        .service(get("/bureaus").get(bureau::bureaus))
+        .service(get("/bureaus/{id}").get(bureau::bureau))
+        .service(post("/language").post(account::set_language))
+        .service(get("/account").get(account::account))
+        .service(post("/signout").post(account::sign_out))
+        .service(get("/assets/{name}").get(assets::serve));
 }

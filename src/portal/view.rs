@@ -42,8 +42,10 @@ pub fn when(ui: &Ui, t: &DateTime<Utc>) -> When {
     When { text: ui.tr.datetime(t), iso: iso(t) }
 }
 
+/// The day of a moment for people (in Asia/Shanghai); the machine form
+/// keeps the instant, since the UTC day may be another.
 pub fn day(ui: &Ui, t: &DateTime<Utc>) -> When {
-    When { text: ui.tr.date(t), iso: t.format("%Y-%m-%d").to_string() }
+    When { text: ui.tr.date(t), iso: iso(t) }
 }
 
 /// A label of a code from the catalogue `prefix-code`, or the code itself.
@@ -137,7 +139,8 @@ pub fn card(ui: &Ui, vocab: &Vocab, s: &ListingSummary) -> Card {
         (_, None, None) => None,
         (lang, zh, en) => Some(pick(lang, zh.as_deref().unwrap_or_default(), en.as_deref())),
     }
-    .filter(|t| !t.value.is_empty());
+    .filter(|t| !t.value.is_empty())
+    .map(|t| Text { value: shorten(&t.value, SUMMARY_CHARS), lang: t.lang });
     Card {
         href: listing_href(s.kind, &s.name),
         title: pick(ui.lang, &s.title, s.title_en.as_deref()),
@@ -155,6 +158,18 @@ pub fn card(ui: &Ui, vocab: &Vocab, s: &ListingSummary) -> Card {
         },
         records: s.record_count.map(|n| ui.count(n)),
     }
+}
+
+/// How much of a summary a list shows.
+const SUMMARY_CHARS: usize = 120;
+
+/// The first `max` characters of a text, ending with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Escapes a JSON document for a `<script type="application/ld+json">`

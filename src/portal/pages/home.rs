@@ -8,9 +8,9 @@ use askama::Template;
 use crate::app::AppState;
 use crate::corpora::vocab::Modality;
 use crate::error::AppResult;
-use crate::listings::ListingKind;
 use crate::listings::api;
 use crate::listings::search::{FacetDim, SortOrder};
+use crate::listings::{ListingKind, ListingStatus};
 use crate::portal::frame::html;
 use crate::portal::pages::search::SearchQuery;
 use crate::portal::pages::url;
@@ -52,7 +52,9 @@ pub struct HomePage {
 pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppResult<HttpResponse> {
     let caller = who.caller();
     let all = SearchQuery::default();
-    let (s, _, paging) = all.search(ListingKind::Dataset, caller.as_ref(), 6)?;
+    let (mut s, _, paging) = all.search(ListingKind::Dataset, caller.as_ref(), 6)?;
+    // The home page counts and shows what is in force: published entries.
+    s.status = Some(ListingStatus::Published);
     let datasets = api::list_page_cached(
         &state,
         s,
@@ -61,7 +63,8 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
         vec![FacetDim::Column { name: "domain", column: "domain" }],
     )
     .await?;
-    let (s, order, paging) = all.search(ListingKind::Corpus, caller.as_ref(), 1)?;
+    let (mut s, order, paging) = all.search(ListingKind::Corpus, caller.as_ref(), 1)?;
+    s.status = Some(ListingStatus::Published);
     let corpora = api::list_page_cached(&state, s, order, paging, vec![FacetDim::Values { name: "modality" }]).await?;
     let vocab = Vocab::load(&state).await?;
 

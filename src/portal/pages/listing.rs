@@ -222,11 +222,7 @@ pub fn listing_view(
     let (revs, revision_total) = revisions;
     let revisions = revs
         .iter()
-        .map(|r| RevisionView {
-            when: when(ui, &r.at),
-            action: label(ui, "action", &r.action),
-            fields: r.changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>().join(", "),
-        })
+        .map(|r| RevisionView { when: when(ui, &r.at), action: label(ui, "action", &r.action), fields: field_names(r) })
         .collect();
     let name_enc: String = form_urlencoded::byte_serialize(l.name.as_bytes()).collect();
     ListingView {
@@ -266,6 +262,13 @@ fn dist_view(ui: &Ui, d: &Distribution, open: bool) -> DistView {
         download_href: d.download_url.clone().filter(|_| open),
         access_url: d.access_url.clone(),
     }
+}
+
+/// The fields a revision changed, without the ids of distributions.
+fn field_names(r: &Revision) -> String {
+    let mut names: Vec<&str> = r.changes.iter().map(|c| c.field.split('[').next().unwrap_or_default()).collect();
+    names.dedup();
+    names.join(", ")
 }
 
 pub fn lineage_view(ui: &Ui, r: &LineageRef) -> LineageView {
