@@ -157,7 +157,7 @@ impl Tr {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -242,5 +242,119 @@ mod tests {
         assert_eq!(tr.count(12), "12");
         assert_eq!(tr.bytes(512), "512 B");
         assert_eq!(tr.bytes(1536), "1.5 KiB");
+    }
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn keys_of(lang: &str) -> BTreeSet<String> {
+        let path = format!("{}/locales/{lang}/portal.ftl", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path)
+            .expect("catalogue")
+            .lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
+            .collect()
+    }
+
+    /// Every `t("…")`, `n("…"` and `with("…"` key written in the templates and the portal's code.
+    fn literal_keys() -> BTreeSet<String> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut files = Vec::new();
+        for dir in ["templates", "templates/parts", "src/portal", "src/portal/pages", "src/portal/session"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir").flatten() {
+                if entry.path().is_file() {
+                    files.push(std::fs::read_to_string(entry.path()).expect("file"));
+                }
+            }
+        }
+        let mut keys = BTreeSet::new();
+        for text in files {
+            for opener in ["ui.t(\"", "ui.n(\"", "ui.with(\"", "tr.args(\""] {
+                for part in text.split(opener).skip(1) {
+                    let key = part.split('"').next().unwrap_or_default();
+                    if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    {
+                        keys.insert(key.to_string());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_messages() {
+        let zh = keys_of("zh-CN");
+        let en = keys_of("en");
+        assert!(zh.len() > 200, "{} messages", zh.len());
+        assert_eq!(zh.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in English");
+        assert_eq!(en.difference(&zh).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in Chinese");
+    }
+
+    #[test]
+    fn every_message_a_page_asks_for_exists() {
+        let zh = keys_of("zh-CN");
+        let mut wanted = literal_keys();
+        assert!(wanted.len() > 150, "only {} keys found in the templates and code", wanted.len());
+        // Keys made from codes: every value of the enums the pages label.
+        use crate::corpora::vocab::{AnnotationType, ColourMode, GeometryType, Modality};
+        use crate::listings::{DataType, ListingStatus, OpenCondition, UpdateFrequency};
+        let codes = |prefix: &str, values: Vec<&str>| -> Vec<String> {
+            values.into_iter().map(|v| format!("{prefix}-{}", v.replace(['_', '.'], "-"))).collect()
+        };
+        wanted.extend(codes("cond", OpenCondition::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("freq", UpdateFrequency::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("type", DataType::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("status", ListingStatus::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("modality", Modality::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("modality-hint", Modality::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("annotation", AnnotationType::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("colour", ColourMode::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("geometry", GeometryType::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("role", crate::orgs::Role::ALL.iter().map(|v| v.as_str()).collect()));
+        wanted.extend(codes("sort", vec!["relevance", "modified", "title"]));
+        wanted.extend(codes(
+            "facet",
+            vec!["domain", "open_condition", "bureau", "format", "modality", "annotation_type", "language", "licence"],
+        ));
+        wanted.extend(codes(
+            "action",
+            vec![
+                "create",
+                "update",
+                "publish",
+                "withdraw",
+                "distribution.add",
+                "distribution.upload",
+                "distribution.update",
+                "distribution.remove",
+            ],
+        ));
+        for kind in [
+            "csrf",
+            "suspended",
+            "bad-request",
+            "forbidden",
+            "not-found",
+            "method",
+            "too-large",
+            "too-many",
+            "unavailable",
+            "internal",
+            "other",
+        ] {
+            wanted.insert(format!("error-{kind}-title"));
+            wanted.insert(format!("error-{kind}-body"));
+        }
+        let missing: Vec<&String> = wanted.iter().filter(|k| !zh.contains(*k)).collect();
+        assert!(missing.is_empty(), "messages missing from the catalogues: {missing:?}");
+        for lang in [Lang::Zh, Lang::En] {
+            assert!(Tr::new(lang).has("site-name"));
+        }
     }
 }
