@@ -20,32 +20,53 @@ pub mod session;
 pub mod ui;
 pub mod view;
 
-use actix_web::web;
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, guard, web};
 
 use crate::error::AppError;
 
 pub use frame::{is_page_path, middleware};
 
-/// The portal's routes, registered at the root of the site. Another
-/// method on a page's path is a 405 naming the one it takes.
+/// The portal's routes, registered at the root of the site. A page answers
+/// GET and HEAD, a form POST; another method is a 405 naming those.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use pages::{account, bureau, corpus, home, listing, search};
-    fn only(
-        method: &'static str,
-    ) -> impl Fn() -> std::future::Ready<Result<actix_web::HttpResponse, AppError>> + Clone {
-        move || std::future::ready(Err(AppError::method_not_allowed(vec![method.to_string()])))
-    }
-    let get = |path: &str| web::resource(path).default_service(web::to(only("GET")));
-    let post = |path: &str| web::resource(path).default_service(web::to(only("POST")));
-    cfg.service(get("/").get(home::home))
-        .service(get("/datasets").get(search::datasets))
-        .service(get("/datasets/{name}").get(listing::dataset))
-        .service(get("/corpora").get(search::corpora))
-        .service(get("/corpora/{name}").get(corpus::corpus))
-        .service(get("/bureaus").get(bureau::bureaus))
-        .service(get("/bureaus/{id}").get(bureau::bureau))
-        .service(post("/language").post(account::set_language))
-        .service(get("/account").get(account::account))
-        .service(post("/signout").post(account::sign_out))
-        .service(get("/assets/{name}").get(assets::serve));
+    cfg.service(page("/", home::home))
+        .service(page("/datasets", search::datasets))
+        .service(page("/datasets/{name}", listing::dataset))
+        .service(page("/corpora", search::corpora))
+        .service(page("/corpora/{name}", corpus::corpus))
+        .service(page("/bureaus", bureau::bureaus))
+        .service(page("/bureaus/{id}", bureau::bureau))
+        .service(form("/language", account::set_language))
+        .service(page("/account", account::account))
+        .service(form("/signout", account::sign_out))
+        .service(page("/assets/{name}", assets::serve));
+}
+
+fn refuse_others(allow: &'static [&'static str]) -> impl Fn() -> Ready<Result<HttpResponse, AppError>> + Clone {
+    move || ready(Err(AppError::method_not_allowed(allow.iter().map(|m| m.to_string()).collect())))
+}
+
+/// A page: GET and HEAD.
+fn page<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to(handler))
+        .default_service(web::to(refuse_others(&["GET", "HEAD"])))
+}
+
+/// A form's target: POST.
+fn form<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(refuse_others(&["POST"])))
 }

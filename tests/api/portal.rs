@@ -133,7 +133,11 @@ async fn errors_are_pages_in_the_persons_language_with_the_request_id() {
     let html = page(Browser::new().get(&app, "/datasets?open_condition=sometimes").await, 422);
     assert!(html.contains("请求有误") && !html.contains("unknown value"), "no internals");
     page(Browser::new().get(&app, "/bureaus/not-an-id").await, 404);
-    page(app.delete("/datasets", None).await, 405);
+    let r = app.delete("/datasets", None).await;
+    assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD"));
+    page(r, 405);
+    let r = app.raw("HEAD", "/", &[], Vec::new()).await.expect(200);
+    assert!(r.body.is_empty() && r.content_type().starts_with("text/html"));
     // API paths keep problem+json.
     app.get("/api/v1/datasets/no-such-dataset", None).await.problem(404);
     app.get("/healthz", None).await.expect(200);
