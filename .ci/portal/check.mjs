@@ -182,7 +182,7 @@ async function main() {
       await Promise.all([page.waitForLoadState("load"), page.click(".lang-switch button")]);
       await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
       const list = async (path) => (await (await page.request.get(path)).json()).items;
-      const pick = async (cond) => (await list(`/api/v1/datasets?open_condition=${cond}&limit=1`))[0].name;
+      const pick = async (cond) => (await list(`/api/v1/datasets?open_condition=${cond}&status=published&limit=1`))[0].name;
       const pages = [
         ["/corpora", "corpora-zh"],
         ["/bureaus", "bureaus-zh"],
@@ -201,6 +201,11 @@ async function main() {
       for (const [url, name] of pages) {
         const r = await page.goto(url);
         assert(r.status() === (name.startsWith("not-found") ? 404 : 200), `${url}: ${r.status()}`);
+        if (name === "dataset-conditional-zh") {
+          const apply = await page.locator('a.button-primary[href^="/signin?next=%2Fdatasets%2F"]').count();
+          assert(apply === 1, "a conditional dataset offers to apply, through sign-in");
+          assert(await page.locator("a[download]").count() === 0, "and no download");
+        }
         await check(page, name);
       }
     });

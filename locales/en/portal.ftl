@@ -90,6 +90,7 @@ tab-corpora = Training corpora ({ $n })
 filters-active = Filters
 filter-remove = Remove filter:{" "}
 filter-selected = Selected:{" "}
+jump-to-filters = Go to the filters
 facets-heading = Filter
 sort-label = Sort by:
 sort-relevance = relevance

@@ -90,6 +90,7 @@ tab-corpora = 训练语料（{ $n }）
 filters-active = 已选条件
 filter-remove = 移除条件：
 filter-selected = 已选：
+jump-to-filters = 跳到筛选条件
 facets-heading = 筛选
 sort-label = 排序：
 sort-relevance = 相关度
