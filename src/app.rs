@@ -26,7 +26,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::request_id;
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
-use crate::{audit, auth, ckan, corpora, dcat, distributions, grants, listings, ops, orgs};
+use crate::{audit, auth, ckan, corpora, dcat, distributions, grants, listings, ops, orgs, portal};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -207,8 +207,11 @@ pub fn build(
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.api.clone()))
         .service(web::scope("/api/action").configure(ckan::routes::configure_unversioned))
+        .configure(portal::routes)
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
+        // Pages get their security headers and error pages in the person's language.
+        .wrap(from_fn(portal::middleware))
         // gzip / brotli / zstd as the client asks; file downloads opt out by
         // declaring `Content-Encoding: identity`.
         .wrap(actix_web::middleware::Compress::default())

@@ -134,6 +134,101 @@ pub struct Settings {
 
     #[command(flatten)]
     pub limits: LimitSettings,
+
+    #[command(flatten)]
+    pub portal: PortalSettings,
+}
+
+/// The web portal: how long a person stays signed in, and what a Chinese
+/// government website shows in its footer (each shown only when set).
+#[derive(Debug, Clone, Args)]
+pub struct PortalSettings {
+    /// Minutes a portal session may stay unused before it ends (5–1440).
+    #[arg(long, env = "DATAGATE_SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(5..=1440), global = true)]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in at which a portal session ends however it is used (1–720).
+    #[arg(long, env = "DATAGATE_SESSION_MAX_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(u64).range(1..=720), global = true)]
+    pub session_max_hours: u64,
+
+    /// Government website identification code (政府网站标识码).
+    #[arg(long, env = "DATAGATE_SITE_CODE", global = true)]
+    pub site_code: Option<String>,
+
+    /// ICP filing number (ICP备案号), e.g. 沪ICP备12345678号.
+    #[arg(long, env = "DATAGATE_ICP_FILING", global = true)]
+    pub icp_filing: Option<String>,
+
+    /// Public-security filing number (公安机关备案号), e.g. 沪公网安备31010102000001号.
+    #[arg(long, env = "DATAGATE_PSB_FILING", global = true)]
+    pub psb_filing: Option<String>,
+
+    /// Address of the party and government organ website mark's registration
+    /// page (党政机关网站标识), linked from the footer.
+    #[arg(long, env = "DATAGATE_ORGAN_MARK_URL", global = true)]
+    pub organ_mark_url: Option<String>,
+
+    /// Operating organisation (主办单位), e.g. 上海市大数据中心.
+    #[arg(long, env = "DATAGATE_SITE_OPERATOR", global = true)]
+    pub site_operator: Option<String>,
+
+    /// The operating organisation's name in English.
+    #[arg(long, env = "DATAGATE_SITE_OPERATOR_EN", global = true)]
+    pub site_operator_en: Option<String>,
+
+    /// How to reach the operator (telephone or e-mail), shown in the footer.
+    #[arg(long, env = "DATAGATE_SITE_CONTACT", global = true)]
+    pub site_contact: Option<String>,
+}
+
+/// The portal's validated settings; empty texts are absent.
+#[derive(Debug, Clone, Default)]
+pub struct PortalConfig {
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    pub site_code: Option<String>,
+    pub icp_filing: Option<String>,
+    pub psb_filing: Option<String>,
+    pub organ_mark_url: Option<String>,
+    pub site_operator: Option<String>,
+    pub site_operator_en: Option<String>,
+    pub site_contact: Option<String>,
+}
+
+impl PortalSettings {
+    fn validate(&self) -> Result<PortalConfig, String> {
+        let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+        let organ_mark_url = text(&self.organ_mark_url);
+        if let Some(u) = &organ_mark_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(format!("DATAGATE_ORGAN_MARK_URL: {u:?} must start with https:// or http://"));
+        }
+        Ok(PortalConfig {
+            session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            session_max: Duration::from_secs(self.session_max_hours * 3600),
+            site_code: text(&self.site_code),
+            icp_filing: text(&self.icp_filing),
+            psb_filing: text(&self.psb_filing),
+            organ_mark_url,
+            site_operator: text(&self.site_operator),
+            site_operator_en: text(&self.site_operator_en),
+            site_contact: text(&self.site_contact),
+        })
+    }
+}
+
+impl PortalConfig {
+    /// The defaults: 30 minutes idle, 12 hours at most, an empty footer.
+    pub fn defaults() -> Self {
+        PortalConfig {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            ..PortalConfig::default()
+        }
+    }
 }
 
 /// Protection against slow and abusive clients, and who may read `/metrics`.
@@ -204,6 +299,7 @@ pub struct Config {
     pub token_rate: u32,
     pub trust_forwarded: bool,
     pub metrics_token: Option<String>,
+    pub portal: PortalConfig,
 }
 
 impl Settings {
@@ -255,6 +351,7 @@ impl Settings {
             token_rate: self.limits.token_rate,
             trust_forwarded: self.limits.trust_forwarded,
             metrics_token: self.limits.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+            portal: self.portal.validate()?,
         })
     }
 }
@@ -291,6 +388,7 @@ impl Config {
             token_rate: 10_000,
             trust_forwarded: false,
             metrics_token: None,
+            portal: PortalConfig::defaults(),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod listings;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
+pub mod portal;
 pub mod privacy;
 pub mod profiles;
 pub mod serve;

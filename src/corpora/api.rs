@@ -13,13 +13,13 @@ use super::syntax::{bcp47, primary_language};
 use super::types::CorpusOut;
 use super::vocab::{AnnotationType, Modality};
 use crate::app::AppState;
-use crate::auth::{Curator, MaybeCaller};
+use crate::auth::{Caller, Curator, MaybeCaller};
 use crate::distributions::{Distribution, api as dist_api};
 use crate::error::{AppError, AppResult};
 use crate::http::paging::{Page, PageParams};
 use crate::http::{Json, Query};
 use crate::listings::api::{self, CommonFilters};
-use crate::listings::search::{COMMON_FACETS, FacetDim, SortOrder};
+use crate::listings::search::{COMMON_FACETS, FacetDim, Search, SortOrder};
 use crate::listings::types::{ListingPage, Revision, RevisionPage};
 use crate::listings::{ListingKind, ListingStatus, OpenCondition, UpdateFrequency};
 use crate::openapi::responses as r;
@@ -101,6 +101,50 @@ pub struct CorpusListParams {
     pub cursor: Option<String>,
 }
 
+impl CorpusListParams {
+    /// The search, order and paging these parameters describe for a caller
+    /// (the list endpoint and the portal's corpus search share it).
+    pub fn into_search(self, caller: Option<&Caller>) -> AppResult<(Search, SortOrder, PageParams)> {
+        let p = self;
+        let f = CommonFilters {
+            q: p.q,
+            domain: p.domain,
+            open_condition: p.open_condition,
+            bureau: p.bureau,
+            format: p.format,
+            update_frequency: p.update_frequency,
+            keyword: p.keyword,
+            licence: p.licence,
+            modified_since: p.modified_since,
+            status: p.status,
+            sort: p.sort,
+            limit: p.limit,
+            cursor: p.cursor,
+        };
+        let mut s = f.search(ListingKind::Corpus, caller)?;
+        if let Some(m) = p.modality {
+            s.facet_filters.push(("modality".into(), m.as_str().into()));
+        }
+        if let Some(t) = p.annotation_type {
+            s.facet_filters.push(("annotation_type".into(), t.as_str().into()));
+        }
+        if let Some(tag) = &p.language {
+            let tag =
+                bcp47(tag).ok_or_else(|| AppError::invalid("language", "must be a BCP 47 tag, e.g. zh or zh-CN"))?;
+            s.facet_filters.push(("language".into(), primary_language(&tag)));
+        }
+        if let Some(n) = p.min_sample_count {
+            if n < 0 {
+                return Err(AppError::invalid("min_sample_count", "must not be negative"));
+            }
+            s.min_record_count = Some(n);
+        }
+        let order = f.order(s.tokens.is_some());
+        let paging = PageParams { limit: f.limit, cursor: f.cursor.clone() };
+        Ok((s, order, paging))
+    }
+}
+
 /// The facets of the corpus catalogue.
 pub fn corpus_facets() -> Vec<FacetDim> {
     let mut dims = COMMON_FACETS.to_vec();
@@ -137,41 +181,7 @@ pub async fn list_corpora(
     caller: MaybeCaller,
     params: Query<CorpusListParams>,
 ) -> AppResult<HttpResponse> {
-    let p = params.into_inner();
-    let f = CommonFilters {
-        q: p.q,
-        domain: p.domain,
-        open_condition: p.open_condition,
-        bureau: p.bureau,
-        format: p.format,
-        update_frequency: p.update_frequency,
-        keyword: p.keyword,
-        licence: p.licence,
-        modified_since: p.modified_since,
-        status: p.status,
-        sort: p.sort,
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let mut s = f.search(ListingKind::Corpus, caller.0.as_ref())?;
-    if let Some(m) = p.modality {
-        s.facet_filters.push(("modality".into(), m.as_str().into()));
-    }
-    if let Some(t) = p.annotation_type {
-        s.facet_filters.push(("annotation_type".into(), t.as_str().into()));
-    }
-    if let Some(tag) = &p.language {
-        let tag = bcp47(tag).ok_or_else(|| AppError::invalid("language", "must be a BCP 47 tag, e.g. zh or zh-CN"))?;
-        s.facet_filters.push(("language".into(), primary_language(&tag)));
-    }
-    if let Some(n) = p.min_sample_count {
-        if n < 0 {
-            return Err(AppError::invalid("min_sample_count", "must not be negative"));
-        }
-        s.min_record_count = Some(n);
-    }
-    let order = f.order(s.tokens.is_some());
-    let paging = PageParams { limit: f.limit, cursor: f.cursor.clone() };
+    let (s, order, paging) = params.into_inner().into_search(caller.0.as_ref())?;
     api::list(&state, &req, s, order, paging, corpus_facets()).await
 }
 

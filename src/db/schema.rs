@@ -381,3 +381,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     corpora,
     corpus_sources,
 );
+
+diesel::table! {
+    portal_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}

@@ -320,13 +320,38 @@ pub async fn list(
     paging: PageParams,
     facet_dims: Vec<FacetDim>,
 ) -> AppResult<HttpResponse> {
+    let body = list_body(state, s, order, paging, facet_dims).await?;
+    Ok(respond(req, body))
+}
+
+/// The list body: from the catalogue cache when the search is public.
+async fn list_body(
+    state: &AppState,
+    s: Search,
+    order: SortOrder,
+    paging: PageParams,
+    facet_dims: Vec<FacetDim>,
+) -> AppResult<Cached> {
     let public = s.visibility == Visibility::Public;
     let key = format!("list:{s:?}:{order:?}:{:?}:{:?}:{facet_dims:?}", paging.limit, paging.cursor);
-    cached_json(state, req, public, key, || async move {
+    let compute = || async move {
         let page = list_page(state, s, order, paging, facet_dims).await?;
         Ok(Cached { body: to_body(&page)?, etag: None, last_modified: None })
-    })
-    .await
+    };
+    if public { state.cache.get_or_compute(key, compute()).await } else { compute().await }
+}
+
+/// A page of a catalogue exactly as the list endpoint answers it, from the
+/// same cache entry (the portal's pages read through this).
+pub async fn list_page_cached(
+    state: &AppState,
+    s: Search,
+    order: SortOrder,
+    paging: PageParams,
+    facet_dims: Vec<FacetDim>,
+) -> AppResult<ListingPage> {
+    let body = list_body(state, s, order, paging, facet_dims).await?;
+    serde_json::from_slice(&body.body).map_err(|e| AppError::internal(e.to_string()))
 }
 
 pub fn to_body<T: serde::Serialize>(v: &T) -> AppResult<bytes::Bytes> {
@@ -380,11 +405,31 @@ pub async fn detail_response<S: ListingSpec>(
     caller: Option<Caller>,
     key: String,
 ) -> AppResult<HttpResponse> {
+    let body = detail_body::<S>(state, caller, key).await?;
+    Ok(respond(req, body))
+}
+
+/// A listing's detail exactly as its endpoint answers it, from the same
+/// cache entry (the portal's pages read through this).
+pub async fn detail_cached<S: ListingSpec>(
+    state: &AppState,
+    caller: Option<Caller>,
+    key: String,
+) -> AppResult<S::Output>
+where
+    S::Output: serde::de::DeserializeOwned,
+{
+    let body = detail_body::<S>(state, caller, key).await?;
+    serde_json::from_slice(&body.body).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// The detail body of a listing the caller may see, cached for public callers.
+async fn detail_body<S: ListingSpec>(state: &AppState, caller: Option<Caller>, key: String) -> AppResult<Cached> {
     let kind = S::KIND;
     let visibility = Visibility::of(caller.as_ref());
     let public = visibility == Visibility::Public;
     let cache_key = format!("detail:{kind}:{key}");
-    cached_json(state, req, public, cache_key, || async move {
+    let compute = || async move {
         let (l, body) = state
             .db
             .run(move |conn| {
@@ -399,8 +444,8 @@ pub async fn detail_response<S: ListingSpec>(
             .await?
             .ok_or_else(|| AppError::not_found(kind_name(kind)))?;
         Ok(Cached { body, etag: Some(l.etag()), last_modified: Some(http_date(l.modified_at)) })
-    })
-    .await
+    };
+    if public { state.cache.get_or_compute(cache_key, compute()).await } else { compute().await }
 }
 
 /// The facets of the open list.

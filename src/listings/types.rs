@@ -153,6 +153,9 @@ pub struct ListingSummary {
     pub title: String,
     pub title_en: Option<String>,
     pub summary: Option<String>,
+    /// The summary in English, where the publisher gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_en: Option<String>,
     pub domain: String,
     pub bureau: BureauRef,
     pub open_condition: OpenCondition,
@@ -178,6 +181,7 @@ impl ListingSummary {
             title: l.title.clone(),
             title_en: l.title_en.clone(),
             summary: l.summary.clone(),
+            summary_en: l.summary_en.clone(),
             domain: l.domain.clone(),
             bureau,
             open_condition: l.open_condition,

@@ -4,6 +4,7 @@
 mod corpus_fixtures;
 mod fault_support;
 mod helpers;
+mod portal_support;
 
 mod accounts;
 mod api_keys;
@@ -28,6 +29,9 @@ mod grants;
 mod limits;
 mod metrics;
 mod openlist;
+mod portal;
+mod portal_leaks;
+mod portal_sessions;
 mod privacy;
 mod profile_memory;
 mod profiles;

@@ -1,0 +1,345 @@
+//! A dataset's page: every statutory column of the open list, the data
+//! items, the terms with their version, the distributions (download, apply,
+//! or why not), lineage, revisions, and the schema.org JSON-LD computed by
+//! the export code, with links to the DCAT and other exports.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::app::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::corpora::schema_org::{self, Export};
+use crate::corpora::types::LineageRef;
+use crate::distributions::Distribution;
+use crate::error::{AppError, AppResult};
+use crate::http::paging::PageParams;
+use crate::listings::api;
+use crate::listings::cache::Cached;
+use crate::listings::datasets::Dataset;
+use crate::listings::search::Visibility;
+use crate::listings::types::{DatasetOut, ListingOut, Revision};
+use crate::listings::{ListingKind, ListingStatus, OpenCondition};
+use crate::portal::frame::html;
+use crate::portal::session::MaybePerson;
+use crate::portal::ui::Ui;
+use crate::portal::view::{Text, Vocab, When, bureau_name, day, json_for_script, label, listing_href, pick, when};
+
+/// One row of a listing's facts: a term and its value.
+pub struct Fact {
+    pub term: String,
+    pub value: String,
+    pub lang: Option<&'static str>,
+    pub href: Option<String>,
+}
+
+impl Fact {
+    pub fn new(term: String, value: String) -> Self {
+        Fact { term, value, lang: None, href: None }
+    }
+    pub fn text(term: String, t: Text) -> Self {
+        Fact { term, value: t.value, lang: t.lang, href: None }
+    }
+    pub fn link(mut self, href: String) -> Self {
+        self.href = Some(href);
+        self
+    }
+}
+
+pub struct ItemRow {
+    pub name: String,
+    pub label: String,
+    pub data_type: String,
+    pub description: String,
+    pub unit: String,
+    pub personal: bool,
+}
+
+pub struct TermsView {
+    pub version: i32,
+    pub body: String,
+    pub sha256: String,
+    pub date: When,
+}
+
+pub struct DistView {
+    pub name: String,
+    pub format: String,
+    pub size: Option<String>,
+    pub sha256: Option<String>,
+    /// A hosted file anyone may download.
+    pub download_href: Option<String>,
+    /// An external service.
+    pub access_url: Option<String>,
+}
+
+pub struct LineageView {
+    pub href: String,
+    pub title: Text,
+    pub condition_label: String,
+    pub note: Option<String>,
+}
+
+pub struct RevisionView {
+    pub when: When,
+    pub action: String,
+    pub fields: String,
+}
+
+/// What dataset and corpus pages share.
+pub struct ListingView {
+    pub name: String,
+    pub title: Text,
+    /// The title in the other language, when there is one.
+    pub alt_title: Option<Text>,
+    pub summary: Option<Text>,
+    pub condition: String,
+    pub condition_label: String,
+    pub condition_reason: Option<String>,
+    pub legal_basis: Option<String>,
+    pub withdrawn: Option<String>,
+    pub draft: bool,
+    pub facts: Vec<Fact>,
+    pub items: Vec<ItemRow>,
+    pub terms: Option<TermsView>,
+    pub files: Vec<DistView>,
+    /// Where "apply for access" leads, for a conditional listing.
+    pub apply_href: Option<String>,
+    pub revisions: Vec<RevisionView>,
+    pub revision_total: i64,
+    pub json_ld: String,
+    pub api_href: String,
+    pub schema_org_href: String,
+    pub dcat_href: String,
+    pub bureau_href: String,
+    pub bureau: Text,
+}
+
+fn opt_text(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// The common view of a listing.
+pub fn listing_view(
+    ui: &Ui,
+    vocab: &Vocab,
+    l: &ListingOut,
+    revisions: (Vec<Revision>, i64),
+    json_ld: String,
+    signed_in: bool,
+) -> ListingView {
+    let path = match l.kind {
+        ListingKind::Dataset => "datasets",
+        ListingKind::Corpus => "corpora",
+    };
+    let title = pick(ui.lang, &l.title, l.title_en.as_deref());
+    let alt_title = match (ui.en(), opt_text(&l.title_en)) {
+        (false, Some(en)) => Some(Text { value: en, lang: Some("en") }),
+        (true, Some(_)) => Some(Text { value: l.title.clone(), lang: Some("zh-CN") }),
+        _ => None,
+    };
+    let summary = match (&l.summary, &l.summary_en) {
+        (None, None) => None,
+        (zh, en) => Some(pick(ui.lang, zh.as_deref().unwrap_or_default(), en.as_deref())),
+    };
+    let bureau = bureau_name(ui, &l.bureau);
+    let bureau_href = format!("/bureaus/{}", l.bureau.id);
+    let mut facts = vec![
+        Fact::text(ui.t("fact-title"), pick(ui.lang, &l.title, None)),
+        Fact::text(ui.t("fact-bureau"), bureau.clone()).link(bureau_href.clone()),
+        Fact::new(ui.t("fact-domain"), vocab.domain(ui.lang, &l.domain))
+            .link(crate::portal::pages::url(&format!("/{path}"), &[("domain", l.domain.clone())])),
+        Fact::new(ui.t("fact-condition"), label(ui, "cond", l.open_condition.as_str())),
+        Fact::new(ui.t("fact-frequency"), label(ui, "freq", l.update_frequency.as_str())),
+    ];
+    let period = match (l.temporal_start, l.temporal_end) {
+        (None, None) => None,
+        (a, b) => Some(format!(
+            "{} – {}",
+            a.map(|d| ui.tr.day(&d)).unwrap_or_else(|| ui.t("open-start")),
+            b.map(|d| ui.tr.day(&d)).unwrap_or_else(|| ui.t("open-end"))
+        )),
+    };
+    if let Some(p) = period {
+        facts.push(Fact::new(ui.t("fact-period"), p));
+    }
+    if let Some(area) = opt_text(&l.spatial_coverage) {
+        facts.push(Fact::text(ui.t("fact-area"), pick(ui.lang, &area, None)));
+    }
+    if let Some(n) = l.record_count {
+        facts.push(Fact::new(ui.t("fact-records"), ui.count(n)));
+    }
+    if !l.formats.is_empty() {
+        facts.push(Fact::new(ui.t("fact-formats"), l.formats.join(", ")));
+    }
+    if !l.keywords.is_empty() {
+        facts.push(Fact::text(ui.t("fact-keywords"), pick(ui.lang, &l.keywords.join("、"), None)));
+    }
+    if let Some(lic) = opt_text(&l.licence) {
+        let href = schema_org::licence_url(&lic);
+        let fact = Fact::new(ui.t("fact-licence"), lic);
+        facts.push(if href.starts_with("https://") { fact.link(href) } else { fact });
+    }
+    if let Some(c) = &l.contact {
+        let parts: Vec<String> =
+            [Some(c.name.clone()), c.phone.clone(), c.email.clone()].into_iter().flatten().collect();
+        facts.push(Fact::text(ui.t("fact-contact"), pick(ui.lang, &parts.join(" · "), None)));
+    }
+    if let Some(p) = &l.published_at {
+        facts.push(Fact::new(ui.t("fact-published"), day(ui, p).text));
+    }
+    facts.push(Fact::new(ui.t("fact-modified"), when(ui, &l.modified_at).text));
+    facts.push(Fact::new(ui.t("fact-version"), l.version.to_string()));
+
+    let items = l
+        .data_items
+        .iter()
+        .map(|i| ItemRow {
+            name: i.name.clone(),
+            label: i.label.clone(),
+            data_type: label(ui, "type", i.data_type.as_str()),
+            description: i.description.clone().unwrap_or_default(),
+            unit: i.unit.clone().unwrap_or_default(),
+            personal: i.personal,
+        })
+        .collect();
+    let terms = l.terms.as_ref().map(|t| TermsView {
+        version: t.version,
+        body: t.body.clone(),
+        sha256: t.sha256.clone(),
+        date: day(ui, &t.created_at),
+    });
+    let open = l.open_condition == OpenCondition::Unconditional && l.status == ListingStatus::Published;
+    let files = l.distributions.iter().map(|d| dist_view(ui, d, open)).collect();
+    let apply_path = format!("{}/apply", listing_href(l.kind, &l.name));
+    let apply_href =
+        (l.open_condition == OpenCondition::Conditional && l.status == ListingStatus::Published).then(|| {
+            if signed_in {
+                apply_path.clone()
+            } else {
+                crate::portal::pages::url("/signin", &[("next", apply_path.clone())])
+            }
+        });
+    let (revs, revision_total) = revisions;
+    let revisions = revs
+        .iter()
+        .map(|r| RevisionView { when: when(ui, &r.at), action: label(ui, "action", &r.action), fields: field_names(r) })
+        .collect();
+    let name_enc: String = form_urlencoded::byte_serialize(l.name.as_bytes()).collect();
+    ListingView {
+        name: l.name.clone(),
+        title,
+        alt_title,
+        summary: summary.filter(|s| !s.value.is_empty()),
+        condition: l.open_condition.as_str().replace('_', "-"),
+        condition_label: label(ui, "cond", l.open_condition.as_str()),
+        condition_reason: opt_text(&l.open_condition_reason),
+        legal_basis: opt_text(&l.legal_basis),
+        withdrawn: (l.status == ListingStatus::Withdrawn)
+            .then(|| opt_text(&l.withdrawn_reason).unwrap_or_else(|| ui.t("withdrawn-no-reason"))),
+        draft: l.status == ListingStatus::Draft,
+        facts,
+        items,
+        terms,
+        files,
+        apply_href,
+        revisions,
+        revision_total,
+        json_ld,
+        api_href: format!("/api/v1/{path}/{name_enc}"),
+        schema_org_href: format!("/api/v1/{path}/{name_enc}/schema-org"),
+        dcat_href: format!("/api/v1/{path}/{name_enc}/dcat"),
+        bureau_href,
+        bureau,
+    }
+}
+
+fn dist_view(ui: &Ui, d: &Distribution, open: bool) -> DistView {
+    DistView {
+        name: d.name.clone(),
+        format: d.format.clone(),
+        size: d.byte_size.map(|n| ui.tr.bytes(n)),
+        sha256: d.sha256.clone(),
+        download_href: d.download_url.clone().filter(|_| open),
+        access_url: d.access_url.clone(),
+    }
+}
+
+/// The fields a revision changed, without the ids of distributions.
+fn field_names(r: &Revision) -> String {
+    let mut names: Vec<&str> = r.changes.iter().map(|c| c.field.split('[').next().unwrap_or_default()).collect();
+    names.dedup();
+    names.join(", ")
+}
+
+pub fn lineage_view(ui: &Ui, r: &LineageRef) -> LineageView {
+    LineageView {
+        href: listing_href(r.kind, &r.name),
+        title: pick(ui.lang, &r.title, r.title_en.as_deref()),
+        condition_label: label(ui, "cond", r.open_condition.as_str()),
+        note: match r.status {
+            ListingStatus::Published => r.modality.map(|m| label(ui, "modality", m.as_str())),
+            other => Some(label(ui, "status", other.as_str())),
+        },
+    }
+}
+
+/// The schema.org document of a listing, as its export endpoint renders it
+/// for this caller (cached with the public reads when the caller is anonymous).
+pub async fn json_ld(state: &AppState, caller: Option<Caller>, kind: ListingKind, key: String) -> AppResult<String> {
+    let base = state.config.public_url.trim_end_matches('/').to_string();
+    let public = Visibility::of(caller.as_ref()) == Visibility::Public;
+    let compute = {
+        let key = key.clone();
+        move || async move {
+            let doc = state
+                .db
+                .run(move |conn| schema_org::render(conn, caller.as_ref(), kind, &key, Export::SchemaOrg, &base))
+                .await?;
+            Ok(Cached { body: json_for_script(&doc).into_bytes().into(), etag: None, last_modified: None })
+        }
+    };
+    let cached = if public {
+        state.cache.get_or_compute(format!("portal:schema-org:{kind}:{key}"), compute()).await?
+    } else {
+        compute().await?
+    };
+    String::from_utf8(cached.body.to_vec()).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// The newest revisions of a listing and how many there are.
+pub async fn recent_revisions(
+    state: &AppState,
+    caller: Option<Caller>,
+    kind: ListingKind,
+    key: String,
+) -> AppResult<(Vec<Revision>, i64)> {
+    let page =
+        api::revisions(state, MaybeCaller(caller), kind, key, PageParams { limit: Some(10), cursor: None }).await?;
+    Ok((page.items, page.total))
+}
+
+#[derive(Template)]
+#[template(path = "dataset.html")]
+pub struct DatasetPage {
+    pub ui: Ui,
+    pub l: ListingView,
+    pub derived: Vec<LineageView>,
+}
+
+/// `GET /datasets/{name}`.
+pub async fn dataset(
+    state: web::Data<AppState>,
+    ui: Ui,
+    who: MaybePerson,
+    name: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let key = name.into_inner();
+    let caller = who.caller();
+    let d: DatasetOut = api::detail_cached::<Dataset>(&state, caller.clone(), key.clone()).await?;
+    let ld = json_ld(&state, caller.clone(), ListingKind::Dataset, key.clone()).await?;
+    let revisions = recent_revisions(&state, caller, ListingKind::Dataset, key).await?;
+    let vocab = Vocab::load(&state).await?;
+    let l = listing_view(&ui, &vocab, &d.listing, revisions, ld, who.0.is_some());
+    let derived = d.derived_corpora.iter().map(|r| lineage_view(&ui, r)).collect();
+    html(&DatasetPage { ui: ui.in_section("datasets"), l, derived })
+}
