@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use crate::audit::checkpoints::{self, CheckpointClaim, TrustedKey};
 use crate::audit::{self, Actor, Verification};
 use crate::auth::password;
 use crate::clock::SharedClock;
@@ -92,7 +93,18 @@ pub enum StorageCommand {
 pub enum AuditCommand {
     /// Walk the whole hash chain. Exit status 0: intact; 1: broken (the first
     /// broken entry is printed); 2: it could not be checked.
-    Verify,
+    Verify {
+        /// Also prove that the chain extends this signed checkpoint (a JSON
+        /// object from GET /api/v1/audit/checkpoints, kept outside
+        /// datagate): status 1 if its signature is not valid, or entries it
+        /// covers were removed or rewritten since.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// Verify the checkpoint's signature with the keys of this JWKS file
+        /// (a saved /.well-known/jwks.json) instead of DATAGATE_JWT_KEY_FILE.
+        #[arg(long, requires = "checkpoint")]
+        jwks: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,8 +170,11 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(config.log_format, &config.log);
-    if let Some(Command::Audit { command: AuditCommand::Verify }) = cli.command {
-        return audit_verify(&config);
+    if let Some(Command::Audit { command: AuditCommand::Verify { checkpoint, jwks } }) = &cli.command {
+        return match checkpoint {
+            Some(file) => audit_verify_checkpoint(&config, file, jwks.as_deref()),
+            None => audit_verify(&config),
+        };
     }
     let result = match cli.command {
         None | Some(Command::Serve) => serve::prepare(&config).and_then(|db| serve::serve(config, db)),
@@ -219,6 +234,78 @@ fn audit_verify(config: &Config) -> ExitCode {
         }
         Err(e) => {
             eprintln!("datagate: cannot verify the audit chain: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The keys a checkpoint's signature is checked with: a saved JWKS, or
+/// the service's own key file (never created here).
+fn checkpoint_keys(config: &Config, jwks: Option<&std::path::Path>) -> Result<Vec<TrustedKey>, String> {
+    match jwks {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let set: crate::auth::keys::JwkSet =
+                serde_json::from_str(&text).map_err(|e| format!("{} is not a JWKS: {e}", path.display()))?;
+            set.keys.iter().map(TrustedKey::from_jwk).collect()
+        }
+        None => {
+            if !config.jwt_key_file.exists() {
+                return Err(format!(
+                    "the signing key {} does not exist; pass --jwks with the published key set",
+                    config.jwt_key_file.display()
+                ));
+            }
+            Ok(vec![TrustedKey::of(&crate::auth::keys::TokenKeys::load_or_create(&config.jwt_key_file)?)])
+        }
+    }
+}
+
+/// Proves that the chain extends a checkpoint kept elsewhere. Exit status
+/// 0: it does; 1: the signature is not valid, or entries the checkpoint
+/// covers were removed or rewritten, or the chain is broken; 2: it could
+/// not be checked.
+fn audit_verify_checkpoint(config: &Config, file: &std::path::Path, jwks: Option<&std::path::Path>) -> ExitCode {
+    let prepared = (|| {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let claim: CheckpointClaim =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not a checkpoint: {e}", file.display()))?;
+        Ok::<_, String>((claim, checkpoint_keys(config, jwks)?))
+    })();
+    let (claim, keys) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("datagate: cannot verify against the checkpoint: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let statement = match checkpoints::check_signature(&claim, &keys) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("checkpoint refused: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let verdict = serve::prepare(config).and_then(|db| {
+        let mut conn = db.get().map_err(|e| e.to_string())?;
+        checkpoints::verify_against(&mut conn, &statement).map_err(|e| e.to_string())
+    });
+    match verdict {
+        Ok(v) if v.consistent => {
+            println!(
+                "consistent: the chain ({} entries) extends the checkpoint of {} entries, root {}",
+                v.current_size,
+                v.tree_size,
+                hex::encode(statement.root)
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(v) => {
+            println!("NOT consistent with the checkpoint of {} entries: {}", v.tree_size, v.problem.unwrap_or_default());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("datagate: cannot verify against the checkpoint: {e}");
             ExitCode::from(2)
         }
     }

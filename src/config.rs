@@ -100,6 +100,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
     pub cache_refresh_ms: u64,
 
+    /// Seconds between signed checkpoints of the audit chain that `serve`
+    /// makes in the background (only when entries were added since the last
+    /// one); 0 turns them off (on-demand checkpoints still work). 60–604800 or 0.
+    #[arg(long, env = "DATAGATE_AUDIT_CHECKPOINT_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(0..=604_800), global = true)]
+    pub audit_checkpoint_secs: u64,
+
     /// Consecutive failed logins for one account before it is throttled.
     #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
@@ -286,6 +293,8 @@ pub struct Config {
     pub review_days: u32,
     pub report_interval_days: u32,
     pub cache_refresh: Duration,
+    /// Zero: no background checkpoints.
+    pub audit_checkpoint_every: Duration,
     pub login_max_failures: u32,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
@@ -338,6 +347,10 @@ impl Settings {
             review_days: self.review_days,
             report_interval_days: self.report_interval_days,
             cache_refresh: Duration::from_millis(self.cache_refresh_ms),
+            audit_checkpoint_every: match self.audit_checkpoint_secs {
+                1..60 => return Err("DATAGATE_AUDIT_CHECKPOINT_SECS: must be 0 (off) or at least 60".into()),
+                secs => Duration::from_secs(secs),
+            },
             login_max_failures: self.login_max_failures,
             db_pool_size: self.db_pool_size,
             db_timeout: Duration::from_secs(self.db_timeout),
@@ -375,6 +388,7 @@ impl Config {
             review_days: 15,
             report_interval_days: 90,
             cache_refresh: Duration::from_millis(500),
+            audit_checkpoint_every: Duration::ZERO,
             login_max_failures: 5,
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),

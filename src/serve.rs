@@ -120,6 +120,7 @@ pub fn serve(config: Config, db: Db) -> Result<(), String> {
         maybe_load_demo(&state).await?;
         follow_other_instances(state.clone());
         resume_profiles(state.clone());
+        crate::audit::checkpoints::start_background(state.clone());
         let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
             .workers(workers)
             .shutdown_timeout(30)

@@ -17,6 +17,8 @@ pub struct TokenKeys {
     pub encoding: EncodingKey,
     pub decoding: DecodingKey,
     public: [u8; 32],
+    /// Also signs the audit checkpoints (`crate::audit::checkpoints`).
+    signing: SigningKey,
 }
 
 impl TokenKeys {
@@ -26,7 +28,25 @@ impl TokenKeys {
         let public_pem =
             key.verifying_key().to_public_key_pem(LineEnding::LF).map_err(|e| format!("encode public key: {e}"))?;
         let decoding = DecodingKey::from_ed_pem(public_pem.as_bytes()).map_err(|e| format!("public key: {e}"))?;
-        Ok(Self { kid: thumbprint(&public), encoding: EncodingKey::from_ed_der(der.as_bytes()), decoding, public })
+        Ok(Self {
+            kid: thumbprint(&public),
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            decoding,
+            public,
+            signing: key.clone(),
+        })
+    }
+
+    /// A raw Ed25519 signature over `message` (RFC 8032), by the key the
+    /// JWKS publishes as `kid`.
+    pub fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.signing.sign(message).to_bytes()
+    }
+
+    /// The public half, to verify what [`TokenKeys::sign_raw`] signed.
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.signing.verifying_key()
     }
 
     /// A fresh key, for tests and tools.

@@ -392,3 +392,24 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    audit_tree_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (id) {
+        id -> BigInt,
+        tree_size -> BigInt,
+        root_hash -> Text,
+        head_hash -> Text,
+        issued_at -> Timestamp,
+        key_id -> Text,
+        statement -> Text,
+        signature -> Text,
+    }
+}
