@@ -301,7 +301,11 @@ fn audit_verify_checkpoint(config: &Config, file: &std::path::Path, jwks: Option
             ExitCode::SUCCESS
         }
         Ok(v) => {
-            println!("NOT consistent with the checkpoint of {} entries: {}", v.tree_size, v.problem.unwrap_or_default());
+            println!(
+                "NOT consistent with the checkpoint of {} entries: {}",
+                v.tree_size,
+                v.problem.unwrap_or_default()
+            );
             ExitCode::from(1)
         }
         Err(e) => {

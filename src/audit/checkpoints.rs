@@ -197,9 +197,9 @@ pub fn check_signature(claim: &CheckpointClaim, keys: &[TrustedKey]) -> Result<S
         .ok()
         .and_then(|s| s.try_into().ok())
         .ok_or("the signature is not 64 bytes of base64url")?;
-    key.key
-        .verify_strict(claim.statement.as_bytes(), &Signature::from_bytes(&raw))
-        .map_err(|_| "the signature does not match the statement: it was not signed by this datagate, or was altered")?;
+    key.key.verify_strict(claim.statement.as_bytes(), &Signature::from_bytes(&raw)).map_err(
+        |_| "the signature does not match the statement: it was not signed by this datagate, or was altered",
+    )?;
     let statement = parse_statement(&claim.statement)?;
     let agrees = claim.tree_size.is_none_or(|n| n >= 0 && n as u64 == statement.tree_size)
         && claim.root_hash.as_deref().is_none_or(|r| r.eq_ignore_ascii_case(&hex::encode(statement.root)))
@@ -221,8 +221,7 @@ pub fn create(
     actor: Option<&Actor>,
 ) -> AppResult<StoredCheckpoint> {
     let head = tree::sync(conn)?;
-    let last_id: Option<i64> =
-        audit_checkpoints::table.select(diesel::dsl::max(audit_checkpoints::id)).first(conn)?;
+    let last_id: Option<i64> = audit_checkpoints::table.select(diesel::dsl::max(audit_checkpoints::id)).first(conn)?;
     let statement = statement_text(&origin(public_url), head.size, &head.root, &head.head_hash, now);
     let stored = StoredCheckpoint {
         id: last_id.unwrap_or(0) + 1,
@@ -382,9 +381,7 @@ pub fn verify_against(conn: &mut DbConn, statement: &Statement) -> AppResult<Che
         return Ok(verdict(Some(format!("{reason}, within the checkpoint's {n} entries")), Some(seq)));
     }
     Ok(verdict(
-        Some(format!(
-            "the chain holds {current_size} entries, fewer than the checkpoint's {n}: entries were removed"
-        )),
+        Some(format!("the chain holds {current_size} entries, fewer than the checkpoint's {n}: entries were removed")),
         Some(current_size + 1),
     ))
 }

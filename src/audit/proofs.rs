@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::api::AuditEntry;
 use super::chain::Entry;
-use super::merkle::Subtrees;
 use super::checkpoints::{self, Checkpoint, CheckpointClaim, CheckpointListParams, CheckpointVerdict, TrustedKey};
+use super::merkle::Subtrees;
 use super::tree;
 use crate::app::AppState;
 use crate::auth::{Admin, Caller};
@@ -86,9 +86,7 @@ pub async fn create_audit_checkpoint(state: web::Data<AppState>, admin: Admin) -
     let made = state
         .db
         .run(move |conn| {
-            write_tx(conn, |conn| {
-                checkpoints::create(conn, &s.signer.keys, &s.config.public_url, now, Some(&actor))
-            })
+            write_tx(conn, |conn| checkpoints::create(conn, &s.signer.keys, &s.config.public_url, now, Some(&actor)))
         })
         .await?;
     Ok(HttpResponse::Created().json(Checkpoint::from(made)))
@@ -184,18 +182,22 @@ fn may_see(conn: &mut DbConn, caller: &Caller, entry: &Entry) -> AppResult<bool>
     }
     Ok(match entry.target_type.as_str() {
         "organisation" => entry.target_id == org,
-        "grant" => grants::table
-            .filter(grants::id.eq(&entry.target_id))
-            .filter(grants::enterprise_id.eq(&org))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0,
-        "access_request" => access_requests::table
-            .filter(access_requests::id.eq(&entry.target_id))
-            .filter(access_requests::enterprise_id.eq(&org))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0,
+        "grant" => {
+            grants::table
+                .filter(grants::id.eq(&entry.target_id))
+                .filter(grants::enterprise_id.eq(&org))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0
+        }
+        "access_request" => {
+            access_requests::table
+                .filter(access_requests::id.eq(&entry.target_id))
+                .filter(access_requests::enterprise_id.eq(&org))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0
+        }
         _ => false,
     })
 }
@@ -244,9 +246,9 @@ pub async fn get_audit_inclusion_proof(
             };
             let size = match wanted {
                 Some(n) => n,
-                None => checkpoints::newest(conn)?.map(|c| c.tree_size).ok_or_else(|| {
-                    AppError::invalid("tree_size", "is required while no checkpoint has been signed")
-                })?,
+                None => checkpoints::newest(conn)?
+                    .map(|c| c.tree_size)
+                    .ok_or_else(|| AppError::invalid("tree_size", "is required while no checkpoint has been signed"))?,
             };
             let entries = tree_covering(conn, size.max(1) as u64)?;
             if size < seq || size as u64 > entries {

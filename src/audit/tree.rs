@@ -88,11 +88,8 @@ pub fn sync(conn: &mut DbConn) -> AppResult<TreeHead> {
     let mut size = stored_size(conn)?;
     let mut prev_hash = GENESIS.to_string();
     if size > 0 {
-        let last: Option<String> = audit_log::table
-            .filter(audit_log::seq.eq(size as i64))
-            .select(audit_log::hash)
-            .first(conn)
-            .optional()?;
+        let last: Option<String> =
+            audit_log::table.filter(audit_log::seq.eq(size as i64)).select(audit_log::hash).first(conn).optional()?;
         let Some(last) = last else {
             return Err(diverged(format!("entry {size}, which the tree holds, is gone")));
         };
@@ -154,7 +151,11 @@ pub fn sync(conn: &mut DbConn) -> AppResult<TreeHead> {
             let values: Vec<_> = chunk
                 .iter()
                 .map(|(level, idx, hash)| {
-                    (audit_tree_nodes::level.eq(*level), audit_tree_nodes::idx.eq(*idx), audit_tree_nodes::hash.eq(hash))
+                    (
+                        audit_tree_nodes::level.eq(*level),
+                        audit_tree_nodes::idx.eq(*idx),
+                        audit_tree_nodes::hash.eq(hash),
+                    )
                 })
                 .collect();
             // The multi-backend connection cannot insert a Vec at once.

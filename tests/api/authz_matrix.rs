@@ -179,6 +179,12 @@ const ROWS: &[Row] = &[
     // audit and operations
     row("list_audit_entries", "GET", "/api/v1/audit", NONE, [401, 403, 403, 403, 403, 403, 403, 200]),
     row("verify_audit_chain", "GET", "/api/v1/audit/verify", NONE, [401, 403, 403, 403, 403, 403, 403, 200]),
+    row("list_audit_checkpoints", "GET", "/api/v1/audit/checkpoints", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("create_audit_checkpoint", "POST", "/api/v1/audit/checkpoints", NONE, [401, 403, 403, 403, 403, 403, 403, 201]),
+    row("verify_audit_checkpoint", "POST", "/api/v1/audit/verify", Json(r#"{"key_id": "k", "statement": "s\n", "signature": "AA"}"#),
+        [401, 403, 403, 403, 403, 403, 403, 422]),
+    row("get_audit_inclusion_proof", "GET", "/api/v1/audit/entries/1/proof?tree_size=1", NONE, [401, 403, 404, 404, 403, 404, 404, 200]),
+    row("get_audit_consistency_proof", "GET", "/api/v1/audit/consistency?first=1&second=1", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
     row("get_healthz", "GET", "/healthz", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
     row("get_readyz", "GET", "/readyz", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
     // Loopback-only without DATAGATE_METRICS_TOKEN; the test server's clients are on loopback.

@@ -9,6 +9,7 @@ mod portal_support;
 mod accounts;
 mod api_keys;
 mod audit;
+mod audit_checkpoints;
 mod auth;
 mod authz_leaks;
 mod authz_matrix;
