@@ -40,8 +40,7 @@ crate::page_schema!(CheckpointPage, Checkpoint);
         (status = 200, description = "A page of checkpoints, newest first", body = CheckpointPage),
         (status = 422, response = r::Unprocessable),
         (status = 503, response = r::Unavailable),
-    ),
-    security(())
+    )
 )]
 #[get("/audit/checkpoints")]
 pub async fn list_audit_checkpoints(
@@ -321,8 +320,7 @@ pub struct ConsistencyProof {
         (status = 409, response = r::Conflict),
         (status = 422, response = r::Unprocessable),
         (status = 503, response = r::Unavailable),
-    ),
-    security(())
+    )
 )]
 #[get("/audit/consistency")]
 pub async fn get_audit_consistency_proof(
