@@ -382,3 +382,76 @@ async fn the_background_checkpoint_only_signs_when_the_chain_grew() {
     let page = app.get("/api/v1/audit?action=audit.checkpoint", Some(&admin.token)).await.expect(200).json();
     assert_eq!(page["total"], 0);
 }
+
+/// What a checkpoint costs at 100 000 entries (run by hand, see
+/// docs/reliability.md): the first one builds the stored tree, later ones
+/// only add the new entries; verification walks the whole chain.
+#[actix_web::test]
+#[ignore = "a measurement: cargo test --test api checkpoint_cost -- --ignored --nocapture"]
+async fn checkpoint_cost_at_100k_entries() {
+    use datagate::audit::{Entry, checkpoints};
+    use datagate::db::DbConn;
+    use datagate::db::schema::audit_log;
+    use std::time::Instant;
+    const N: i64 = 100_000;
+    let app = TestApp::spawn().await;
+    let state = app.state.clone();
+    actix_web::web::block(move || {
+        let mut conn = state.db.get().expect("connection");
+        let at = state.clock.db_now();
+        let mut prev = datagate::audit::chain::GENESIS.to_string();
+        let mut append = |conn: &mut DbConn, seqs: std::ops::RangeInclusive<i64>| {
+            let mut rows = Vec::new();
+            for seq in seqs {
+                let mut e = Entry {
+                    seq,
+                    at,
+                    actor_user_id: None,
+                    actor_org_id: None,
+                    action: "bench.entry".into(),
+                    target_type: "bench".into(),
+                    target_id: seq.to_string(),
+                    summary: format!(r#"{{"n":{seq}}}"#),
+                    request_id: None,
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = e.compute_hash();
+                prev = e.hash.clone();
+                rows.push(e);
+            }
+            for chunk in rows.chunks(500) {
+                match &mut *conn {
+                    DbConn::Pg(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c),
+                    DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c),
+                }
+                .expect("inserted");
+            }
+        };
+        append(&mut conn, 1..=N);
+        let keys = &state.signer.keys;
+        let url = &state.config.public_url;
+        let timed = |conn: &mut DbConn, what: &str| {
+            let t = Instant::now();
+            let c = datagate::db::write_tx(conn, |conn| checkpoints::create(conn, keys, url, state.clock.now(), None))
+                .expect("checkpoint");
+            println!("{what}: {:?} (tree_size {})", t.elapsed(), c.tree_size);
+            c
+        };
+        timed(&mut conn, "first checkpoint, building the stored tree of 100 000 leaves");
+        timed(&mut conn, "next checkpoint, nothing new");
+        append(&mut conn, N + 1..=N + 1_000);
+        let c = timed(&mut conn, "next checkpoint, 1 000 entries later");
+        let t = Instant::now();
+        let statement = checkpoints::parse_statement(&c.statement).expect("statement");
+        let v = checkpoints::verify_against(&mut conn, &statement).expect("verdict");
+        assert!(v.consistent);
+        println!("verify against it (walks and re-hashes every entry): {:?}", t.elapsed());
+        let t = Instant::now();
+        let p = datagate::audit::tree::inclusion_proof(&mut conn, 12_345, N as u64 + 1_000).expect("proof");
+        let q = datagate::audit::tree::consistency_proof(&mut conn, 54_321, N as u64 + 1_000).expect("proof");
+        println!("an inclusion and a consistency proof: {:?} ({} + {} hashes)", t.elapsed(), p.len(), q.len());
+    })
+    .await
+    .expect("blocking");
+}
