@@ -62,7 +62,7 @@ pub fn subtree_hash<S: Subtrees>(src: &mut S, start: u64, end: u64) -> Result<Ha
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return src.complete(n.trailing_zeros(), start >> n.trailing_zeros());
     }
     let k = split(n);
