@@ -107,6 +107,35 @@ fn resume_profiles(state: web::Data<AppState>) {
     });
 }
 
+/// Signs a checkpoint of the audit chain every
+/// `DATAGATE_AUDIT_CHECKPOINT_SECS` when entries were added since the last
+/// one (at start too), for as long as the service runs.
+fn checkpoint_audit(state: web::Data<AppState>) {
+    let every = state.config.audit_checkpoint_every;
+    if every.is_zero() {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(every);
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            let now = state.clock.now();
+            let made = state
+                .db
+                .write(move |conn| {
+                    crate::audit::checkpoints::create_if_grown(conn, &s.signer.keys, &s.config.public_url, now)
+                })
+                .await;
+            match made {
+                Ok(Some(c)) => tracing::info!(id = c.id, tree_size = c.tree_size, "signed an audit checkpoint"),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "could not sign an audit checkpoint"),
+            }
+        }
+    });
+}
+
 pub fn serve(config: Config, db: Db) -> Result<(), String> {
     let bind = config.bind;
     let workers = config.workers;
@@ -120,7 +149,7 @@ pub fn serve(config: Config, db: Db) -> Result<(), String> {
         maybe_load_demo(&state).await?;
         follow_other_instances(state.clone());
         resume_profiles(state.clone());
-        crate::audit::checkpoints::start_background(state.clone());
+        checkpoint_audit(state.clone());
         let server = HttpServer::new(move || app::build(state.clone(), spec.clone()))
             .workers(workers)
             .shutdown_timeout(30)

@@ -21,8 +21,6 @@
 //! `signature` is the raw Ed25519 signature (RFC 8032, 64 bytes, base64url
 //! without padding) over exactly those bytes, by the JWKS key `key_id`.
 
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
@@ -35,9 +33,9 @@ use super::chain::{self, Actor, Entry, GENESIS};
 use super::merkle::{self, Hash, RootBuilder};
 use super::tree;
 use crate::auth::keys::{Jwk, TokenKeys};
+use crate::db::DbConn;
 use crate::db::schema::{audit_checkpoints, audit_log};
 use crate::db::types::utc;
-use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
 
 /// A checkpoint as stored.
@@ -384,34 +382,6 @@ pub fn verify_against(conn: &mut DbConn, statement: &Statement) -> AppResult<Che
         Some(format!("the chain holds {current_size} entries, fewer than the checkpoint's {n}: entries were removed")),
         Some(current_size + 1),
     ))
-}
-
-/// Makes a checkpoint every `every` (when entries were added since the
-/// last one), for as long as the service runs.
-pub fn start_background(state: actix_web::web::Data<crate::app::AppState>) {
-    let every: Duration = state.config.audit_checkpoint_every;
-    if every.is_zero() {
-        return;
-    }
-    actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(every);
-        loop {
-            tick.tick().await;
-            let s = state.clone();
-            let now = state.clock.now();
-            let made = state
-                .db
-                .run(move |conn| {
-                    write_tx(conn, |conn| create_if_grown(conn, &s.signer.keys, &s.config.public_url, now))
-                })
-                .await;
-            match made {
-                Ok(Some(c)) => tracing::info!(id = c.id, tree_size = c.tree_size, "signed an audit checkpoint"),
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "could not make an audit checkpoint"),
-            }
-        }
-    });
 }
 
 /// Paging of the checkpoint list.

@@ -455,3 +455,43 @@ async fn checkpoint_cost_at_100k_entries() {
     .await
     .expect("blocking");
 }
+
+/// `datagate serve` signs a checkpoint at start and every
+/// DATAGATE_AUDIT_CHECKPOINT_SECS; the command line verifies it with the
+/// service's own key file, and an interval below a minute is refused.
+#[actix_web::test]
+async fn serve_signs_checkpoints_in_the_background_and_the_cli_checks_them_with_the_key_file() {
+    use crate::fault_support::{Datagate, run_cli};
+    let db = TestDb::new();
+    let (url, dir) = (db.database_url(), db.data_dir());
+    let dg = Datagate::start(&url, &dir, &[("DATAGATE_AUDIT_CHECKPOINT_SECS", "60")]).await;
+    let started = std::time::Instant::now();
+    let cp = loop {
+        let list = dg.call("GET", "/api/v1/audit/checkpoints", None, None).await.expect(200).json();
+        if list["total"] == 1 {
+            break list["items"][0].clone();
+        }
+        assert!(started.elapsed().as_secs() < 30, "no background checkpoint: {}", dg.log_text());
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(cp["tree_size"], 0);
+    assert_eq!(unhex(&cp["root_hash"]), merkle::empty_root());
+    let file = dir.join("checkpoint.json");
+    std::fs::write(&file, cp.to_string()).expect("saved");
+    let out = run_cli(&url, &dir, &["audit", "verify", "--checkpoint", file.to_str().unwrap()]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.starts_with("consistent"), "{text}");
+    drop(dg);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_datagate"))
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &url)
+        .env("DATAGATE_DATA_DIR", &dir)
+        .env("DATAGATE_AUDIT_CHECKPOINT_SECS", "5")
+        .env_remove("DATAGATE_CONFIG")
+        .output()
+        .expect("datagate runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATAGATE_AUDIT_CHECKPOINT_SECS"));
+}
