@@ -48,7 +48,9 @@ where
         Err(e) => return e.response(help),
     };
     let base = state.config.public_url.trim_end_matches('/').to_string();
-    let outcome = state.db.run(move |conn| Ok(f(conn, &p, &base))).await.map_err(CkanError::from).and_then(|r| r);
+    // Every action is an anonymous read: in the query lane, under its time limit.
+    let outcome =
+        state.lane.read(&state.db, move |conn| Ok(f(conn, &p, &base))).await.map_err(CkanError::from).and_then(|r| r);
     match outcome {
         Ok(result) => success(help, result),
         Err(e) => e.response(help),

@@ -6,8 +6,10 @@ pub mod extract;
 pub mod fallback;
 pub mod nul;
 pub mod paging;
+pub mod query_limits;
 pub mod rate_limit;
 pub mod request_id;
+pub mod spreadsheet;
 
 pub use extract::{Json, Query};
 pub use request_id::RequestId;
