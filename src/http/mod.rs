@@ -2,6 +2,7 @@
 //! strict JSON and query extractors, the 404/405 fallback, paging, and the
 //! refusal of NUL characters.
 
+pub mod client_ip;
 pub mod extract;
 pub mod fallback;
 pub mod nul;
