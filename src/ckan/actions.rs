@@ -14,9 +14,9 @@ use super::package::{self, CkanPackage, CkanResource, Related};
 use super::params::Params;
 use super::query::{self, FIELDS};
 use crate::db::DbConn;
-use crate::http::query_limits as limits;
 use crate::db::schema::{listings, organisations};
 use crate::distributions::{DistributionId, model as dist_model};
+use crate::http::query_limits as limits;
 use crate::listings::search::{self, FacetDim};
 use crate::listings::{Listing, ListingStatus, model};
 

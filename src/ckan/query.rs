@@ -8,9 +8,9 @@ use super::envelope::{CkanError, CkanResult};
 use crate::db::DbConn;
 use crate::db::schema::organisations;
 use crate::error::AppResult;
-use crate::listings::search::{FacetDim, Search, SortOrder, Visibility};
 use crate::http::query_limits as limits;
 use crate::listings::api::bounded_query_tokens;
+use crate::listings::search::{FacetDim, Search, SortOrder, Visibility};
 use crate::listings::{ListingKind, ListingStatus, OpenCondition};
 use crate::orgs::{OrgId, OrgKind};
 

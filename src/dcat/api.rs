@@ -116,8 +116,8 @@ async fn catalogue(state: &AppState, kind: RdfKind, suffix: &'static str, p: Cat
         (status = 200, description = "The catalogue page as RDF",
             content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 406, response = r::NotAcceptable),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/catalog")]
@@ -140,8 +140,8 @@ pub async fn get_catalog(
         (status = 200, description = "The catalogue page as RDF",
             content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 404, response = r::NotFound),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/catalog.{format}")]

@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(t.client(ip("10.0.0.5"), &f), ip("2001:db8::7"));
         let unknown = headers(&[("x-forwarded-for", "unknown")]);
         assert_eq!(t.client(ip("10.0.0.5"), &unknown), ip("10.0.0.5"));
-        assert_eq!(t.client(ip("::ffff:10.0.0.5"), &headers(&[("x-forwarded-for", "198.51.100.1:99")])), ip("198.51.100.1"));
+        assert_eq!(
+            t.client(ip("::ffff:10.0.0.5"), &headers(&[("x-forwarded-for", "198.51.100.1:99")])),
+            ip("198.51.100.1")
+        );
     }
 
     #[test]

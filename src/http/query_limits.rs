@@ -50,7 +50,8 @@ pub const PAGE_SIZE: Limit =
 /// Rows of one CKAN `package_search` page (`rows`; larger values are capped, as CKAN does).
 pub const CKAN_ROWS: Limit = Limit { name: "ckan_rows", param: "rows", max: 1000, unit: "rows per page" };
 /// Datasets of one DCAT catalogue page (`limit`).
-pub const DCAT_PAGE_SIZE: Limit = Limit { name: "dcat_page_size", param: "limit", max: 1000, unit: "datasets per page" };
+pub const DCAT_PAGE_SIZE: Limit =
+    Limit { name: "dcat_page_size", param: "limit", max: 1000, unit: "datasets per page" };
 
 /// The whole table, in the order the documentation lists it.
 pub const ALL: &[Limit] = &[

@@ -221,8 +221,8 @@ fn attachment(name: &str) -> ContentDisposition {
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 413, response = r::PayloadTooLarge),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/open-list.csv")]
@@ -253,8 +253,8 @@ pub async fn get_open_list_csv(
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 413, response = r::PayloadTooLarge),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/open-list.xlsx")]
