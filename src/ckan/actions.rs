@@ -119,9 +119,15 @@ pub fn package_search(conn: &mut DbConn, p: &Params, base: &str) -> CkanResult<S
     let rows = p.int("rows", 10, 0, limits::CKAN_ROWS.max)?;
     let start = p.int("start", 0, 0, i64::MAX)?;
     limits::OFFSET.check(start).map_err(CkanError::limit)?;
-    let mut facet_fields = p.list("facet.field")?.unwrap_or_default();
+    let facet_fields = p.list("facet.field")?.unwrap_or_default();
     limits::FACET_FIELDS.check(facet_fields.len() as i64).map_err(CkanError::limit)?;
-    facet_fields.dedup();
+    // A field named twice is counted once.
+    let facet_fields = facet_fields.into_iter().fold(Vec::new(), |mut unique: Vec<String>, f| {
+        if !unique.contains(&f) {
+            unique.push(f);
+        }
+        unique
+    });
     let facet_limit = p.int("facet.limit", 50, -1, i64::MAX)?;
     let facet_limit = if facet_limit < 0 { search::FACET_LIMIT } else { facet_limit.min(search::FACET_LIMIT) };
     let want_facets = p.flag("facet", true)?;
