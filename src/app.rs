@@ -37,6 +37,8 @@ pub struct AppState {
     pub storage: Storage,
     pub cache: CatalogueCache,
     pub limits: RateLimits,
+    /// Public reads: their slots and time limit (`db::lane`).
+    pub lane: crate::db::lane::QueryLane,
 }
 
 impl AppState {
@@ -46,7 +48,8 @@ impl AppState {
         let cache = CatalogueCache::new(db.generation(), !config.cache_refresh.is_zero());
         let limits = RateLimits::from_config(&config);
         crate::telemetry::handle();
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits })
+        let lane = crate::db::lane::QueryLane::new(config.query_slots, config.query_timeout, config.query_wait);
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, lane })
     }
 }
 

@@ -265,10 +265,37 @@ pub struct LimitSettings {
           value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
     pub token_rate: u32,
 
-    /// Take the client address for rate limits from Forwarded /
-    /// X-Forwarded-For (only behind a proxy that sets them).
+    /// Deprecated: use DATAGATE_TRUSTED_PROXIES. When true and no trusted
+    /// proxies are listed, the immediate peer is trusted as the one proxy in
+    /// front, so the client is the right-most X-Forwarded-For / Forwarded hop.
     #[arg(long, env = "DATAGATE_TRUST_FORWARDED", default_value_t = false, global = true)]
     pub trust_forwarded: bool,
+
+    /// Milliseconds a public read (search, list, CKAN action, DCAT page) may
+    /// run before the database ends it and the request answers 503 with
+    /// Retry-After (100–600000). Open-list exports get six times as long.
+    #[arg(long, env = "DATAGATE_QUERY_TIMEOUT_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
+    pub query_timeout_ms: u64,
+
+    /// Public reads that may hold a database connection at once (the query
+    /// lane); more wait up to DATAGATE_QUERY_WAIT_MS, then answer 503 with Retry-After.
+    /// Default: a quarter of DATAGATE_DB_POOL_SIZE, at least 1.
+    #[arg(long, env = "DATAGATE_QUERY_SLOTS", value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub query_slots: Option<u32>,
+
+    /// Milliseconds a public read waits for a free slot of the query lane
+    /// before it answers 503 with Retry-After (0–60000).
+    #[arg(long, env = "DATAGATE_QUERY_WAIT_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
+    pub query_wait_ms: u64,
+
+    /// Addresses or CIDR ranges of the reverse proxies whose
+    /// X-Forwarded-For / Forwarded headers are believed, comma-separated
+    /// (e.g. `10.0.0.0/8, 192.0.2.7`). Empty: the client address is always
+    /// the connection's peer.
+    #[arg(long, env = "DATAGATE_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
 
     /// Bearer token that GET /metrics requires. Unset: /metrics answers
     /// loopback clients only.
@@ -307,6 +334,10 @@ pub struct Config {
     pub login_rate: u32,
     pub token_rate: u32,
     pub trust_forwarded: bool,
+    pub query_timeout: Duration,
+    pub query_slots: u32,
+    pub query_wait: Duration,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics_token: Option<String>,
     pub portal: PortalConfig,
 }
@@ -363,10 +394,28 @@ impl Settings {
             login_rate: self.limits.login_rate,
             token_rate: self.limits.token_rate,
             trust_forwarded: self.limits.trust_forwarded,
+            query_timeout: Duration::from_millis(self.limits.query_timeout_ms),
+            query_slots: self.limits.query_slots.unwrap_or((self.db_pool_size / 4).max(1)),
+            query_wait: Duration::from_millis(self.limits.query_wait_ms),
+            trusted_proxies: parse_proxies(&self.limits.trusted_proxies)
+                .map_err(|e| format!("DATAGATE_TRUSTED_PROXIES: {e}"))?,
             metrics_token: self.limits.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             portal: self.portal.validate()?,
         })
     }
+}
+
+/// `10.0.0.0/8, 192.0.2.7, ::1`: addresses (taken as single hosts) and CIDR ranges.
+pub fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR range"))
+        })
+        .collect()
 }
 
 impl Config {
@@ -401,6 +450,10 @@ impl Config {
             login_rate: 60,
             token_rate: 10_000,
             trust_forwarded: false,
+            query_timeout: Duration::from_millis(5000),
+            query_slots: 2,
+            query_wait: Duration::from_millis(2000),
+            trusted_proxies: Vec::new(),
             metrics_token: None,
             portal: PortalConfig::defaults(),
         }

@@ -216,6 +216,44 @@ impl AppError {
         e.errors = errors;
         e
     }
+    /// 422 `/problems/limit-exceeded`: a public query crossed one of the
+    /// bounds of `http::query_limits` (named in the field error and context).
+    pub fn limit_exceeded(error: FieldError, context: serde_json::Value) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit-exceeded",
+            Some(format!("{}: {}", error.field, error.message)),
+        );
+        e.errors = vec![error];
+        e.context = Some(context);
+        e
+    }
+    /// 503 `/problems/query-timeout`: the database ended a public read at its
+    /// time limit (PostgreSQL `statement_timeout`, SQLite's progress handler).
+    pub fn query_timeout() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query-timeout",
+            Some(
+                "the query ran past the time limit of public reads; narrow it (fewer words, filters or \
+                 facets, a smaller page) or try again later"
+                    .into(),
+            ),
+        );
+        e.retry_after = Some(5);
+        e
+    }
+    /// 503 `/problems/query-lane-full`: every slot for public searches is
+    /// taken; sign-in, decisions and downloads are not affected.
+    pub fn query_lane_full(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query-lane-full",
+            Some("too many public searches are running; try again shortly".into()),
+        );
+        e.retry_after = Some(retry_after.max(1));
+        e
+    }
     /// 422 for a single field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError::new(field, message)])
@@ -246,6 +284,9 @@ impl AppError {
             "not-open" => "Not open",
             "grant-not-active" => "Grant not active",
             "listing-withdrawn" => "Listing withdrawn",
+            "limit-exceeded" => "Query exceeds a limit",
+            "query-timeout" => "Query took too long",
+            "query-lane-full" => "Too many public searches",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }
     }
@@ -315,12 +356,37 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(_, info) if info.message().contains("0x00") => {
                 AppError::invalid("request", crate::http::nul::MESSAGE)
             }
+            // A public read ended by its time limit: PostgreSQL's
+            // statement_timeout, or SQLite's progress handler (db::deadline).
+            E::DatabaseError(_, info) if is_timeout(info.message()) => AppError::query_timeout(),
+            // A statement larger than the database accepts (SQLite's depth
+            // of 1000 or its bound-parameter count, PostgreSQL's 65535
+            // parameters or its stack): the bounds of http::query_limits keep
+            // public queries far below; anything else built that large is the
+            // client's doing, never a 500.
+            E::DatabaseError(_, info) if is_too_large(info.message()) => {
+                tracing::warn!(message = info.message(), "statement too large");
+                AppError::invalid("query", "the query is too large; use fewer terms, filters or values")
+            }
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 AppError::unavailable("the database is busy; try again shortly")
             }
             _ => AppError::internal(format!("database: {e}")),
         }
     }
+}
+
+fn is_timeout(message: &str) -> bool {
+    message.contains("canceling statement due to statement timeout") || message == "interrupted"
+}
+
+fn is_too_large(message: &str) -> bool {
+    message.contains("Expression tree is too large")
+        || message.contains("too many SQL variables")
+        || message.contains("too many terms in compound SELECT")
+        || message.contains("parser stack overflow")
+        || message.contains("stack depth limit exceeded")
+        || message.contains("number of parameters must be between")
 }
 
 fn is_busy(message: &str) -> bool {

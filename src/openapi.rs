@@ -36,6 +36,17 @@ pub mod responses {
     problem_response!(TooManyRequests, "Too many attempts; retry after the number of seconds in Retry-After");
     problem_response!(NotAcceptable, "None of the media types in Accept is offered; the detail lists those that are");
     problem_response!(Unavailable, "The database is unreachable; retry after the number of seconds in Retry-After");
+    problem_response!(
+        QueryRefused,
+        "Invalid fields, or (`/problems/limit-exceeded`) a bound of public queries exceeded: `errors` names the \
+         field, `context` the bound (`limit`, `max`, `actual`)"
+    );
+    problem_response!(
+        QueryUnavailable,
+        "The database is unreachable, the query ran past the time limit of public reads \
+         (`/problems/query-timeout`), or every slot for public searches is taken (`/problems/query-lane-full`); \
+         retry after the number of seconds in Retry-After"
+    );
 }
 
 struct Security;
@@ -70,7 +81,7 @@ see docs/API-DESIGN.md.",
             responses::Conflict, responses::Gone, responses::PreconditionFailed, responses::PreconditionRequired,
             responses::RequestTimeout, responses::PayloadTooLarge, responses::UnsupportedMediaType, responses::RangeNotSatisfiable,
             responses::Unprocessable, responses::TooManyRequests, responses::Unavailable,
-            responses::NotAcceptable,
+            responses::NotAcceptable, responses::QueryRefused, responses::QueryUnavailable,
         ),
     ),
     modifiers(&Security),

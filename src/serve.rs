@@ -46,6 +46,13 @@ pub fn prepare(config: &Config) -> Result<Db, String> {
 /// The application state for a command: the signing key and the file store.
 pub fn state(config: Config, db: Db) -> Result<web::Data<AppState>, String> {
     let keys = TokenKeys::load_or_create(&config.jwt_key_file)?;
+    if config.trust_forwarded {
+        tracing::warn!(
+            trusted_proxies = config.trusted_proxies.len(),
+            "DATAGATE_TRUST_FORWARDED is deprecated: list the proxies in DATAGATE_TRUSTED_PROXIES \
+             (with none listed it trusts the immediate peer as the one proxy)"
+        );
+    }
     Ok(web::Data::new(AppState::new(db, config, keys, SharedClock::system())?))
 }
 

@@ -16,6 +16,7 @@ use super::query::{self, FIELDS};
 use crate::db::DbConn;
 use crate::db::schema::{listings, organisations};
 use crate::distributions::{DistributionId, model as dist_model};
+use crate::http::query_limits as limits;
 use crate::listings::search::{self, FacetDim};
 use crate::listings::{Listing, ListingStatus, model};
 
@@ -50,6 +51,7 @@ pub fn status_show(base: &str) -> StatusInfo {
 pub fn package_list(conn: &mut DbConn, p: &Params) -> CkanResult<Vec<String>> {
     let limit = p.int("limit", 1000, 0, 1000)?;
     let offset = p.int("offset", 0, 0, i64::MAX)?;
+    limits::OFFSET.on("offset").check(offset).map_err(CkanError::limit)?;
     Ok(listings::table
         .filter(listings::status.eq(ListingStatus::Published))
         .order(listings::name.asc())
@@ -114,9 +116,18 @@ pub struct SearchResult {
 pub fn package_search(conn: &mut DbConn, p: &Params, base: &str) -> CkanResult<SearchResult> {
     let q = p.text("q")?;
     let fq = p.text("fq")?.unwrap_or_default();
-    let rows = p.int("rows", 10, 0, 1000)?;
+    let rows = p.int("rows", 10, 0, limits::CKAN_ROWS.max)?;
     let start = p.int("start", 0, 0, i64::MAX)?;
+    limits::OFFSET.check(start).map_err(CkanError::limit)?;
     let facet_fields = p.list("facet.field")?.unwrap_or_default();
+    limits::FACET_FIELDS.check(facet_fields.len() as i64).map_err(CkanError::limit)?;
+    // A field named twice is counted once.
+    let facet_fields = facet_fields.into_iter().fold(Vec::new(), |mut unique: Vec<String>, f| {
+        if !unique.contains(&f) {
+            unique.push(f);
+        }
+        unique
+    });
     let facet_limit = p.int("facet.limit", 50, -1, i64::MAX)?;
     let facet_limit = if facet_limit < 0 { search::FACET_LIMIT } else { facet_limit.min(search::FACET_LIMIT) };
     let want_facets = p.flag("facet", true)?;

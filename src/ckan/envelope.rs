@@ -72,6 +72,20 @@ impl CkanError {
         e
     }
 
+    /// 400 `Validation Error`: a parameter crossed one of the bounds of
+    /// public queries (`http::query_limits`); the message names the bound.
+    pub fn limit(e: AppError) -> Self {
+        let mut c = Self::new(
+            StatusCode::BAD_REQUEST,
+            "Validation Error",
+            e.detail.clone().unwrap_or_else(|| e.title().to_string()),
+        );
+        for f in &e.errors {
+            c.body.fields.entry(f.field.clone()).or_default().push(f.message.clone());
+        }
+        c
+    }
+
     /// 400 `Bad Request` (malformed body, unknown action).
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad Request", message)
@@ -104,6 +118,7 @@ impl From<AppError> for CkanError {
             404 | 410 => Self::not_found(message),
             403 => Self::forbidden(message),
             400 | 413 | 415 => Self::bad_request(message),
+            422 if e.slug == "limit-exceeded" => Self::limit(e),
             409 | 422 => {
                 let mut c = Self::new(StatusCode::CONFLICT, "Validation Error", message);
                 for f in &e.errors {

@@ -94,6 +94,7 @@ fn bureaus(conn: &mut DbConn) -> AppResult<Vec<Organisation>> {
 fn window<T>(items: Vec<T>, p: &Params) -> CkanResult<Vec<T>> {
     let limit = p.int("limit", 1000, 0, 1000)?;
     let offset = p.int("offset", 0, 0, i64::MAX)?;
+    crate::http::query_limits::OFFSET.on("offset").check(offset).map_err(CkanError::limit)?;
     Ok(items.into_iter().skip(offset as usize).take(limit as usize).collect())
 }
 

@@ -8,8 +8,9 @@ use super::envelope::{CkanError, CkanResult};
 use crate::db::DbConn;
 use crate::db::schema::organisations;
 use crate::error::AppResult;
+use crate::http::query_limits as limits;
+use crate::listings::api::bounded_query_tokens;
 use crate::listings::search::{FacetDim, Search, SortOrder, Visibility};
-use crate::listings::text::query_tokens;
 use crate::listings::{ListingKind, ListingStatus, OpenCondition};
 use crate::orgs::{OrgId, OrgKind};
 
@@ -23,6 +24,7 @@ pub struct FieldFilter {
 /// Splits `fq` into `field:value` terms (values may be double-quoted;
 /// `AND` and leading `+` are accepted and ignored).
 pub fn parse_fq(fq: &str) -> CkanResult<Vec<FieldFilter>> {
+    limits::FQ_CHARS.check_chars(fq).map_err(CkanError::limit)?;
     let mut out = Vec::new();
     let mut rest = fq.trim();
     while !rest.is_empty() {
@@ -55,7 +57,9 @@ pub fn parse_fq(fq: &str) -> CkanResult<Vec<FieldFilter>> {
         if value.is_empty() {
             return Err(CkanError::validation("fq", format!("{field} has no value")));
         }
+        limits::VALUE_CHARS.on("fq").check_chars(&value).map_err(CkanError::limit)?;
         out.push(FieldFilter { field, value });
+        limits::FQ_CLAUSES.check(out.len() as i64).map_err(CkanError::limit)?;
         rest = remaining.trim_start();
     }
     Ok(out)
@@ -97,13 +101,16 @@ pub fn search(conn: &mut DbConn, q: Option<&str>, filters: &[FieldFilter]) -> Ck
     s.any_kind = true;
     s.status = Some(ListingStatus::Published);
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty() && *q != "*:*") {
-        if q.chars().count() > 200 {
-            return Err(CkanError::validation("q", "must be at most 200 characters"));
-        }
-        s.tokens = Some(query_tokens(q));
+        s.tokens = Some(bounded_query_tokens(q).map_err(CkanError::limit)?);
     }
+    // The same filter twice is the same filter once.
+    let mut seen: Vec<(&str, &str)> = Vec::new();
     for f in filters {
         let v = f.value.trim();
+        if seen.contains(&(f.field.as_str(), v)) {
+            continue;
+        }
+        seen.push((f.field.as_str(), v));
         match f.field.as_str() {
             "organization" | "owner_org" => match bureau_id(conn, v)? {
                 Some(id) => s.bureau = Some(id),

@@ -48,7 +48,9 @@ where
         Err(e) => return e.response(help),
     };
     let base = state.config.public_url.trim_end_matches('/').to_string();
-    let outcome = state.db.run(move |conn| Ok(f(conn, &p, &base))).await.map_err(CkanError::from).and_then(|r| r);
+    // Every action is an anonymous read: in the query lane, under its time limit.
+    let outcome =
+        state.lane.read(&state.db, move |conn| Ok(f(conn, &p, &base))).await.map_err(CkanError::from).and_then(|r| r);
     match outcome {
         Ok(result) => success(help, result),
         Err(e) => e.response(help),
@@ -86,10 +88,10 @@ macro_rules! ckan_action {
             params($(($pname = Option<$ptype>, Query, description = $pdesc)),*),
             responses(
                 (status = 200, description = "CKAN's success envelope", body = CkanSuccess<$result>),
-                (status = 400, description = "Bad request (CKAN envelope)", body = CkanFailure),
+                (status = 400, description = "Bad request, or a parameter over a bound of public queries (`fq_clauses`, `q_terms`, `offset`, ...: the message names it) (CKAN envelope)", body = CkanFailure),
                 (status = 404, description = "Not Found Error (CKAN envelope)", body = CkanFailure),
                 (status = 409, description = "Validation Error: a parameter is invalid (CKAN envelope)", body = CkanFailure),
-                (status = 503, description = "The database is unreachable (CKAN envelope)", body = CkanFailure),
+                (status = 503, description = "The database is unreachable, the query ran past the time limit of public reads, or every slot for public searches is taken; with Retry-After (CKAN envelope)", body = CkanFailure),
             )
         )]
         #[get($path)]
@@ -104,11 +106,11 @@ macro_rules! ckan_action {
             request_body(content = Object, description = "The parameters as one JSON object (as for GET)"),
             responses(
                 (status = 200, description = "CKAN's success envelope", body = CkanSuccess<$result>),
-                (status = 400, description = "The body is not a JSON object (CKAN envelope)", body = CkanFailure),
+                (status = 400, description = "The body is not a JSON object, or a parameter is over a bound of public queries (the message names it) (CKAN envelope)", body = CkanFailure),
                 (status = 404, description = "Not Found Error (CKAN envelope)", body = CkanFailure),
                 (status = 409, description = "Validation Error: a parameter is invalid (CKAN envelope)", body = CkanFailure),
                 (status = 415, description = "The body is not JSON (CKAN envelope)", body = CkanFailure),
-                (status = 503, description = "The database is unreachable (CKAN envelope)", body = CkanFailure),
+                (status = 503, description = "The database is unreachable, the query ran past the time limit of public reads, or every slot for public searches is taken; with Retry-After (CKAN envelope)", body = CkanFailure),
             )
         )]
         #[post($path)]

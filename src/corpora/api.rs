@@ -170,8 +170,8 @@ pub fn corpus_facets() -> Vec<FacetDim> {
             open condition, bureau, licence, domain, format)", body = ListingPage),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/corpora")]

@@ -3,6 +3,7 @@
 //! workers.
 
 pub mod backend;
+pub mod lane;
 pub mod schema;
 pub mod types;
 
@@ -106,6 +107,7 @@ impl DbManager {
         match &self.url {
             DbUrl::Postgres(u) => PgConnection::establish(u).map(DbConn::Pg),
             DbUrl::Sqlite(path) => {
+                lane::install_sqlite_deadline();
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers proceed while one writer writes; the busy
                 // timeout makes a second writer wait instead of failing.

@@ -16,6 +16,7 @@ use crate::auth::MaybeCaller;
 use crate::db::types::db_time;
 use crate::error::{AppError, AppResult};
 use crate::http::Query;
+use crate::http::query_limits as limits;
 use crate::listings::search::Visibility;
 use crate::listings::service::kind_name;
 use crate::listings::{ListingKind, model};
@@ -75,14 +76,16 @@ async fn catalogue(state: &AppState, kind: RdfKind, suffix: &'static str, p: Cat
         return Err(AppError::invalid("page", "must be at least 1"));
     }
     let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
+    if limit < 1 {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
+    limits::DCAT_PAGE_SIZE.check(limit)?;
+    limits::OFFSET.on("page").check((page - 1).saturating_mul(limit))?;
     let base = base(state);
     let since = p.modified_since;
     let body = state
-        .db
-        .run(move |conn| {
+        .lane
+        .read(&state.db, move |conn| {
             let offset = (page - 1).saturating_mul(limit);
             let (items, total) = load::catalogue_page(conn, since.map(db_time), offset, limit)?;
             let modified = load::last_modified(conn)?;
@@ -113,8 +116,8 @@ async fn catalogue(state: &AppState, kind: RdfKind, suffix: &'static str, p: Cat
         (status = 200, description = "The catalogue page as RDF",
             content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 406, response = r::NotAcceptable),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/catalog")]
@@ -137,8 +140,8 @@ pub async fn get_catalog(
         (status = 200, description = "The catalogue page as RDF",
             content((JsonLdGraph = "application/ld+json"), (String = "text/turtle"), (String = "application/rdf+xml"))),
         (status = 404, response = r::NotFound),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/catalog.{format}")]

@@ -211,8 +211,10 @@ pub async fn create_grant_access_token(
     Ok(actix_web::HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(token))
 }
 
+/// The client's address for the access log (`http::client_ip`: forwarding
+/// headers count only from a trusted proxy).
 pub fn client_addr(req: &HttpRequest) -> Option<String> {
-    req.connection_info().realip_remote_addr().map(str::to_string)
+    crate::http::client_ip::client_ip(req).map(|ip| ip.to_string())
 }
 
 /// Who presents a download: nobody, an API caller, or a data token.

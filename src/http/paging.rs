@@ -42,6 +42,7 @@ pub fn encode_cursor<K: Serialize>(key: &K) -> String {
 }
 
 pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
+    crate::http::query_limits::CURSOR_CHARS.check_chars(cursor)?;
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

@@ -10,6 +10,7 @@ use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use super::client_ip::TrustedProxies;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
@@ -54,7 +55,7 @@ pub struct RateLimits {
     pub login: KeyedLimit,
     /// Grant access tokens per credential.
     pub token_issue: KeyedLimit,
-    trust_forwarded: bool,
+    proxies: TrustedProxies,
 }
 
 impl RateLimits {
@@ -64,19 +65,21 @@ impl RateLimits {
         Self {
             login: KeyedLimit::new("sign-in", login),
             token_issue: KeyedLimit::new("access-token", tokens),
-            trust_forwarded: config.trust_forwarded,
+            proxies: TrustedProxies::new(config.trusted_proxies.clone(), config.trust_forwarded),
         }
     }
 
-    /// The client's address: the peer's, or the one a trusted proxy forwarded.
+    /// The proxies whose forwarding headers are believed.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
+    /// The client's address (`http::client_ip`): the peer's, or the
+    /// right-most hop a trusted proxy forwarded.
     pub fn client_key(&self, req: &HttpRequest) -> String {
-        let info = req.connection_info();
-        let addr = if self.trust_forwarded { info.realip_remote_addr() } else { info.peer_addr() };
-        let addr = addr.unwrap_or("unknown");
-        // Strip the port: one client, many connections.
-        match addr.parse::<std::net::SocketAddr>() {
-            Ok(sa) => sa.ip().to_string(),
-            Err(_) => addr.to_string(),
+        match req.peer_addr() {
+            Some(peer) => self.proxies.client(peer.ip(), req.headers()).to_string(),
+            None => "unknown".to_string(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `X-Request-Id` on every response (taken from the request when sane,
 //! generated otherwise), a tracing span per request, and one log line per
-//! request with route, status, latency and the caller's organisation.
+//! request with route, status, latency, the client's address (`client_ip`)
+//! and the caller's organisation.
 
 use std::time::Instant;
 
@@ -44,6 +45,7 @@ pub async fn middleware(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
+    let client = super::client_ip::client_ip(req.request()).map(|ip| ip.to_string()).unwrap_or_else(|| "-".into());
     let method = req.method().clone();
     let path = req.path().to_string();
     let started = Instant::now();
@@ -64,6 +66,7 @@ pub async fn middleware(
                 %method,
                 %path,
                 %route,
+                %client,
                 status,
                 latency_ms = format!("{elapsed_ms:.2}"),
                 org = caller.as_ref().map(|c| c.org_id.as_str()).unwrap_or("-"),
@@ -74,7 +77,7 @@ pub async fn middleware(
             Ok(res)
         }
         Err(e) => {
-            tracing::warn!(%method, %path, error = %e, latency_ms = format!("{elapsed_ms:.2}"), "request failed");
+            tracing::warn!(%method, %path, %client, error = %e, latency_ms = format!("{elapsed_ms:.2}"), "request failed");
             Err(e)
         }
     }

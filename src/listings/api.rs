@@ -19,6 +19,7 @@ use crate::db::types::db_time;
 use crate::distributions::{Distribution, model as dist_model};
 use crate::error::{AppError, AppResult};
 use crate::http::paging::{Page, PageParams, decode_cursor, encode_cursor};
+use crate::http::query_limits as limits;
 use crate::listings::text::query_tokens;
 use crate::orgs::types::Reason;
 
@@ -205,6 +206,15 @@ pub async fn revisions(
     Ok(Page::from_rows(rows, limit, total, |r| r.id.clone()))
 }
 
+/// The full-text terms of a public query, within the bounds on its length
+/// and its number of terms (`http::query_limits`).
+pub fn bounded_query_tokens(q: &str) -> AppResult<Vec<String>> {
+    limits::Q_CHARS.check_chars(q)?;
+    let tokens = query_tokens(q);
+    limits::Q_TERMS.check(tokens.len() as i64)?;
+    Ok(tokens)
+}
+
 /// Filters every catalogue list accepts.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CommonFilters {
@@ -228,10 +238,19 @@ impl CommonFilters {
     pub fn search(&self, kind: ListingKind, caller: Option<&Caller>) -> AppResult<Search> {
         let mut s = Search::new(kind, Visibility::of(caller));
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            if q.chars().count() > 200 {
-                return Err(AppError::invalid("q", "must be at most 200 characters"));
+            s.tokens = Some(bounded_query_tokens(q)?);
+        }
+        for (param, value) in [
+            ("domain", &self.domain),
+            ("format", &self.format),
+            ("keyword", &self.keyword),
+            ("licence", &self.licence),
+            ("cursor", &self.cursor),
+        ] {
+            if let Some(v) = value {
+                let limit = if param == "cursor" { limits::CURSOR_CHARS } else { limits::VALUE_CHARS.on(param) };
+                limit.check_chars(v)?;
             }
-            s.tokens = Some(query_tokens(q));
         }
         s.domain = self.domain.clone();
         s.open_condition = self.open_condition;
@@ -270,8 +289,8 @@ async fn summary(state: &AppState, s: &Search, facet_dims: &[FacetDim]) -> AppRe
         let (s, dims) = (s.clone(), facet_dims.to_vec());
         move || async move {
             state
-                .db
-                .run(move |conn| {
+                .lane
+                .read(&state.db, move |conn| {
                     Ok(Summary { total: search::count(conn, &s)?, facets: search::facets(conn, &s, &dims)? })
                 })
                 .await
@@ -301,7 +320,8 @@ pub async fn list_page(
     let limit = paging.limit()?;
     let after: Option<Cursor> = paging.cursor.as_deref().map(decode_cursor).transpose()?;
     let Summary { total, facets } = summary(state, &s, &facet_dims).await?;
-    let (hits, next) = state.db.run(move |conn| search::page(conn, &s, order, after.as_ref(), limit)).await?;
+    let (hits, next) =
+        state.lane.read(&state.db, move |conn| search::page(conn, &s, order, after.as_ref(), limit)).await?;
     Ok(ListingPage {
         items: hits.into_iter().map(|h| ListingSummary::new(&h.listing, h.bureau, h.score)).collect(),
         total,

@@ -158,8 +158,8 @@ impl From<DatasetListParams> for CommonFilters {
         (status = 200, description = "A page of datasets with facets (domain, open condition, bureau, format)", body = ListingPage),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        (status = 422, response = r::QueryRefused),
+        (status = 503, response = r::QueryUnavailable),
     )
 )]
 #[get("/datasets")]

@@ -37,3 +37,4 @@ mod privacy;
 mod profile_memory;
 mod profiles;
 mod search;
+mod sec_query;
