@@ -326,6 +326,7 @@ impl From<diesel::result::Error> for AppError {
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked")
         || message.contains("database is busy")
+        || message.contains("deadlock detected")
         || message.contains("server closed the connection")
         || message.contains("terminating connection")
         || message.contains("no connection to the server")
