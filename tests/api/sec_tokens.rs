@@ -73,3 +73,179 @@ async fn reuse_of_an_old_token_revokes_every_descendant() {
     }
     assert_eq!(live_tokens_of_user(&app, &admin.user_id), 0);
 }
+
+// ---------------------------------------------------------------------------
+// Shared set-up for (3) and (4): a bureau's conditional dataset with a hosted
+// file and an enterprise holding a grant on it.
+
+struct World {
+    app: TestApp,
+    admin: Session,
+    edu: Session,
+    owner: Session,
+    member: Session,
+    member_key: String,
+    member_key_id: String,
+    grant: String,
+    file: String,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let b = app.bureau(&admin, "sh-edu").await;
+    let edu = app.publisher(&admin, &b).await;
+    let owner = app.verified_enterprise(&admin, "上海凭证测试科技有限公司").await;
+    app.post(
+        &format!("/api/v1/enterprises/{}/users", owner.org_id),
+        Some(&owner.token),
+        json!({"email": "engineer@pz.cn", "password": PASSWORD}),
+    )
+    .await
+    .expect(201);
+    let member = app.session("engineer@pz.cn").await;
+    let key = app.post("/api/v1/api-keys", Some(&member.token), json!({"name": "pipeline"})).await.expect(201).json();
+    let (dataset, file) = app.published_dataset(&edu, "sh-edu-students", "学生学籍信息", "conditional").await;
+    let r = app
+        .post(
+            "/api/v1/access-requests",
+            Some(&member.token),
+            json!({
+                "listing": "sh-edu-students",
+                "purpose_category": "model_training",
+                "purpose": "训练面向教育规划的学位需求预测模型",
+                "scenario": "在企业内部隔离的训练集群中处理，不出境",
+                "duration_days": 90,
+                "security_measures": "数据加密存储，访问留痕，训练后删除原始数据",
+                "terms_version": dataset["terms"]["version"]
+            }),
+        )
+        .await
+        .expect(201)
+        .json();
+    let rid = r["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/access-requests/{rid}/opinion"),
+        Some(&edu.token),
+        json!({"opinion": "consent", "comment": "同意"}),
+    )
+    .await
+    .expect(200);
+    let a =
+        app.post(&format!("/api/v1/access-requests/{rid}/approve"), Some(&admin.token), json!({})).await.expect(200);
+    let grant = a.json()["grant"]["id"].as_str().unwrap().to_string();
+    World {
+        admin,
+        edu,
+        owner,
+        member,
+        member_key: key["secret"].as_str().unwrap().to_string(),
+        member_key_id: key["id"].as_str().unwrap().to_string(),
+        grant,
+        file: file["id"].as_str().unwrap().to_string(),
+        app,
+    }
+}
+
+impl World {
+    /// A data token minted with `credential` (an access token or API key).
+    async fn data_token(&self, credential: &str) -> String {
+        let t = self
+            .app
+            .post(&format!("/api/v1/grants/{}/access-tokens", self.grant), Some(credential), json!({}))
+            .await
+            .expect(201)
+            .json();
+        t["access_token"].as_str().unwrap().to_string()
+    }
+
+    fn file_url(&self) -> String {
+        format!("/api/v1/distributions/{}/file", self.file)
+    }
+
+    /// The statuses of every way a data token is presented: GET with a
+    /// bearer, GET with `?token=`, a ranged GET, and HEAD.
+    async fn every_download(&self, jwt: &str) -> Vec<u16> {
+        let url = self.file_url();
+        vec![
+            self.app.get(&url, Some(jwt)).await.status.as_u16(),
+            self.app.get(&format!("{url}?token={jwt}"), None).await.status.as_u16(),
+            self.app.call_with("GET", &url, Some(jwt), &[("Range", "bytes=0-3")], None).await.status.as_u16(),
+            self.app.call("HEAD", &url, Some(jwt), None).await.status.as_u16(),
+        ]
+    }
+
+    /// Whether the owning bureau's introspection reports the token active.
+    async fn introspected_active(&self, jwt: &str) -> bool {
+        let r = self.app.post("/api/v1/tokens/introspect", Some(&self.edu.token), json!({"token": jwt})).await;
+        r.expect(200).json()["active"].as_bool().unwrap()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// (3) A data token dies with the credential that minted it.
+
+#[actix_web::test]
+async fn a_data_token_stops_at_once_when_the_api_key_that_minted_it_is_deleted() {
+    let w = world().await;
+    let by_key = w.data_token(&w.member_key).await;
+    let by_session = w.data_token(&w.member.token).await;
+    assert_eq!(w.every_download(&by_key).await, [200, 200, 206, 200]);
+    assert!(w.introspected_active(&by_key).await);
+
+    w.app.delete(&format!("/api/v1/api-keys/{}", w.member_key_id), Some(&w.member.token)).await.expect(204);
+    assert_eq!(w.every_download(&by_key).await, [401, 401, 401, 401], "the key's token died with it");
+    let p = w.app.get(&w.file_url(), Some(&by_key)).await.problem(401);
+    assert_eq!(p["context"]["credential"], "api_key", "{p}");
+    assert!(!w.introspected_active(&by_key).await, "introspection reports it inactive");
+    // Only that key's tokens: the same user's session token still works.
+    assert_eq!(w.every_download(&by_session).await, [200, 200, 206, 200]);
+}
+
+#[actix_web::test]
+async fn a_data_token_stops_at_once_when_its_user_is_removed_from_the_enterprise() {
+    let w = world().await;
+    let by_session = w.data_token(&w.member.token).await;
+    let by_key = w.data_token(&w.member_key).await;
+    let owners = w.data_token(&w.owner.token).await;
+    assert_eq!(w.every_download(&by_session).await, [200, 200, 206, 200]);
+
+    w.app
+        .delete(&format!("/api/v1/enterprises/{}/users/{}", w.owner.org_id, w.member.user_id), Some(&w.owner.token))
+        .await
+        .expect(204);
+    assert_eq!(w.every_download(&by_session).await, [401, 401, 401, 401]);
+    assert_eq!(w.every_download(&by_key).await, [401, 401, 401, 401]);
+    let p = w.app.get(&w.file_url(), Some(&by_session)).await.problem(401);
+    assert_eq!(p["context"]["credential"], "user", "{p}");
+    assert!(!w.introspected_active(&by_session).await);
+    // Another member's token is untouched.
+    assert_eq!(w.every_download(&owners).await, [200, 200, 206, 200]);
+}
+
+#[actix_web::test]
+async fn a_data_token_stops_when_the_api_key_that_minted_it_expires() {
+    let w = world().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
+    let key = w
+        .app
+        .post("/api/v1/api-keys", Some(&w.member.token), json!({"name": "short", "expires_at": soon}))
+        .await
+        .expect(201)
+        .json();
+    let jwt = w.data_token(key["secret"].as_str().unwrap()).await;
+    assert_eq!(w.every_download(&jwt).await, [200, 200, 206, 200]);
+    // The data token (15 min) would still be valid; its key (5 min) is not.
+    w.app.clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(w.every_download(&jwt).await, [401, 401, 401, 401]);
+}
+
+#[actix_web::test]
+async fn a_data_token_stops_while_the_enterprise_is_suspended() {
+    let w = world().await;
+    let jwt = w.data_token(&w.member_key).await;
+    let path = format!("/api/v1/enterprises/{}", w.owner.org_id);
+    w.app.post(&format!("{path}/suspend"), Some(&w.admin.token), json!({"reason": "调查"})).await.expect(200);
+    assert_eq!(w.every_download(&jwt).await, [403, 403, 403, 403]);
+    assert!(!w.introspected_active(&jwt).await);
+}
