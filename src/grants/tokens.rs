@@ -80,14 +80,16 @@ pub struct DataToken {
     pub distributions: Vec<GrantedDistribution>,
 }
 
-fn not_active(state: GrantState) -> AppError {
+fn not_active(state: GrantState, suspension: Option<model::Suspension>) -> AppError {
+    if let Some(s) = suspension {
+        return AppError::forbidden_as("grant-not-active", format!("the grant is suspended: {}", s.reason))
+            .with_context(json!({"grant_state": state, "suspension_cause": s.cause, "suspension_reason": s.reason}));
+    }
     let why = match state {
         GrantState::Revoked => "the grant was revoked",
         GrantState::Expired => "the grant has expired; renew it with a new access request that refers to it",
         GrantState::Pending => "the grant has not started yet",
-        GrantState::Suspended => {
-            "the grant cannot be used now: the enterprise is suspended or the listing was withdrawn"
-        }
+        GrantState::Suspended => "the grant is suspended",
         GrantState::Active => "the grant is active",
     };
     AppError::forbidden_as("grant-not-active", why.to_string()).with_context(json!({"grant_state": state}))
@@ -134,9 +136,9 @@ pub async fn create_grant_access_token(
             if g.enterprise_id != caller.org_id() {
                 return Err(AppError::not_found("grant"));
             }
-            let current = model::effective_state(conn, &g, now)?;
+            let (current, suspension) = model::effective(conn, &g, now)?;
             if current != GrantState::Active {
-                return Err(not_active(current));
+                return Err(not_active(current, suspension));
             }
             super::aggregate::refuse_raw_access(conn, &g)?;
             let dists: Vec<DistributionRow> = dist_model::of_listing(conn, g.listing_id)?
@@ -256,9 +258,9 @@ pub fn check_grant_download(
     if g.enterprise_id.to_string() != claims.org || g.listing_id != d.listing_id {
         return Err(AppError::unauthorized("the token is invalid"));
     }
-    let current = model::effective_state(conn, &g, now)?;
+    let (current, suspension) = model::effective(conn, &g, now)?;
     if current != GrantState::Active {
-        return Err(not_active(current));
+        return Err(not_active(current, suspension));
     }
     check_minting_credential(conn, claims, &g, now)?;
     Ok(g)

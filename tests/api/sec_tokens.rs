@@ -4,7 +4,7 @@
 //! reinstates them.
 
 use futures_util::future::join_all;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -248,4 +248,156 @@ async fn a_data_token_stops_while_the_enterprise_is_suspended() {
     w.app.post(&format!("{path}/suspend"), Some(&w.admin.token), json!({"reason": "调查"})).await.expect(200);
     assert_eq!(w.every_download(&jwt).await, [403, 403, 403, 403]);
     assert!(!w.introspected_active(&jwt).await);
+}
+
+// ---------------------------------------------------------------------------
+// (4) A listing reclassified as `not_open` suspends its grants.
+
+impl World {
+    /// Changes the dataset's open condition as its bureau's publisher.
+    async fn reclassify(&self, condition: &str) -> Resp {
+        let url = "/api/v1/datasets/sh-edu-students";
+        let etag = self.app.get(url, Some(&self.edu.token)).await.header("etag").unwrap();
+        let reason = if condition == "unconditional" { Value::Null } else { json!("经复核涉及重要数据") };
+        self.app
+            .call_with(
+                "PATCH",
+                url,
+                Some(&self.edu.token),
+                &[("If-Match", &etag)],
+                Some(json!({"open_condition": condition, "open_condition_reason": reason})),
+            )
+            .await
+    }
+
+    async fn grant_view(&self, who: &str) -> Value {
+        self.app.get(&format!("/api/v1/grants/{}", self.grant), Some(who)).await.expect(200).json()
+    }
+
+    async fn reinstate(&self, who: &str) -> Resp {
+        self.app
+            .post(&format!("/api/v1/grants/{}/reinstate", self.grant), Some(who), json!({"reason": "复核后恢复"}))
+            .await
+    }
+
+    fn audit_actions(&self) -> Vec<(String, String)> {
+        use datagate::db::schema::audit_log::dsl::*;
+        use diesel::prelude::*;
+        let mut conn = self.app.state.db.get().unwrap();
+        audit_log.order(seq.asc()).select((action, target_id)).load::<(String, String)>(&mut *conn).unwrap()
+    }
+}
+
+#[actix_web::test]
+async fn reclassifying_a_listing_as_not_open_suspends_its_grants_until_an_admin_reinstates_them() {
+    let w = world().await;
+    let jwt = w.data_token(&w.member_key).await;
+    assert_eq!(w.every_download(&jwt).await, [200, 200, 206, 200]);
+
+    w.reclassify("not_open").await.expect(200);
+    // The token already issued stops at once, everywhere it is accepted.
+    assert_eq!(w.every_download(&jwt).await, [403, 403, 403, 403]);
+    let p = w.app.get(&w.file_url(), Some(&jwt)).await.problem(403);
+    assert_eq!(p["type"], "/problems/grant-not-active");
+    assert_eq!(p["context"]["suspension_cause"], "listing_not_open", "{p}");
+    assert!(!w.introspected_active(&jwt).await);
+    // No new token, and no aggregate query either.
+    let refused =
+        w.app.post(&format!("/api/v1/grants/{}/access-tokens", w.grant), Some(&w.member_key), json!({})).await;
+    assert_eq!(refused.problem(403)["context"]["grant_state"], "suspended");
+    let q = json!({"distribution_id": w.file, "aggregate": "count", "epsilon": 0.1});
+    let p = w.app.post(&format!("/api/v1/grants/{}/queries", w.grant), Some(&w.member_key), q).await.problem(403);
+    assert_eq!(p["type"], "/problems/grant-not-active");
+    // The holder sees the state, the cause and the reason: its notification.
+    let g = w.grant_view(&w.member.token).await;
+    assert_eq!(g["state"], "suspended");
+    assert_eq!(g["suspension_cause"], "listing_not_open");
+    assert!(g["suspension_reason"].as_str().unwrap().contains("经复核涉及重要数据"), "{g}");
+    assert!(g["suspended_at"].is_string());
+    assert_eq!(g["suspended_by"], w.edu.user_id.as_str());
+    // Audited, in the reclassification's transaction (right after it).
+    let actions = w.audit_actions();
+    let at = actions.iter().position(|(a, t)| a == "grant.suspend" && *t == w.grant).expect("grant.suspend audited");
+    assert_eq!(actions[at - 1].0, "dataset.update");
+
+    // Only administrators reinstate, and not while the listing is not_open.
+    w.reinstate(&w.edu.token).await.problem(403);
+    w.reinstate(&w.member.token).await.problem(403);
+    let p = w.reinstate(&w.admin.token).await.problem(409);
+    assert_eq!(p["context"]["open_condition"], "not_open");
+
+    // Reclassifying back does not lift the suspension by itself.
+    w.reclassify("conditional").await.expect(200);
+    assert_eq!(w.every_download(&jwt).await, [403, 403, 403, 403]);
+    assert_eq!(w.grant_view(&w.member.token).await["state"], "suspended");
+    w.app.post(&format!("/api/v1/grants/{}/access-tokens", w.grant), Some(&w.member_key), json!({})).await.problem(403);
+
+    // The administrator's decision does.
+    let g = w.reinstate(&w.admin.token).await.expect(200).json();
+    assert_eq!(g["state"], "active");
+    assert!(g["suspension_cause"].is_null() && g["suspension_reason"].is_null(), "{g}");
+    assert!(w.audit_actions().iter().any(|(a, t)| a == "grant.reinstate" && *t == w.grant));
+    assert_eq!(w.every_download(&jwt).await, [200, 200, 206, 200]);
+    let fresh = w.data_token(&w.member_key).await;
+    assert_eq!(w.every_download(&fresh).await, [200, 200, 206, 200]);
+    // Reinstating an active grant is a conflict.
+    assert_eq!(w.reinstate(&w.admin.token).await.problem(409)["context"]["state"], "active");
+}
+
+#[actix_web::test]
+async fn a_request_made_before_the_listing_became_not_open_cannot_be_approved() {
+    let w = world().await;
+    // A second enterprise applies while the listing is conditional.
+    let other = w.app.verified_enterprise(&w.admin, "上海后来者科技有限公司").await;
+    let ds = w.app.get("/api/v1/datasets/sh-edu-students", None).await.json();
+    let r = w
+        .app
+        .post(
+            "/api/v1/access-requests",
+            Some(&other.token),
+            json!({
+                "listing": "sh-edu-students",
+                "purpose_category": "research",
+                "purpose": "研究教育资源配置的公平性与可达性问题",
+                "scenario": "在企业内部隔离的训练集群中处理，不出境",
+                "duration_days": 30,
+                "security_measures": "数据加密存储，访问留痕，研究后删除原始数据",
+                "terms_version": ds["terms"]["version"]
+            }),
+        )
+        .await
+        .expect(201)
+        .json();
+    w.reclassify("not_open").await.expect(200);
+    let rid = r["id"].as_str().unwrap();
+    let p = w.app.post(&format!("/api/v1/access-requests/{rid}/approve"), Some(&w.admin.token), json!({})).await;
+    assert_eq!(p.problem(409)["context"]["open_condition"], "not_open");
+    let grants = w.app.get("/api/v1/grants", Some(&other.token)).await.expect(200).json();
+    assert_eq!(grants["total"], 0, "no grant was created");
+}
+
+#[actix_web::test]
+async fn a_grant_shows_why_it_is_suspended_by_its_enterprise_or_its_withdrawn_listing() {
+    let w = world().await;
+    let path = format!("/api/v1/enterprises/{}", w.owner.org_id);
+    w.app.post(&format!("{path}/suspend"), Some(&w.admin.token), json!({"reason": "调查"})).await.expect(200);
+    let g = w.grant_view(&w.admin.token).await;
+    assert_eq!(
+        (g["state"].as_str(), g["suspension_cause"].as_str()),
+        (Some("suspended"), Some("enterprise_suspended"))
+    );
+    // Not a recorded decision: lifted at its source, not by reinstating the grant.
+    w.reinstate(&w.admin.token).await.problem(409);
+    w.app.post(&format!("{path}/reinstate"), Some(&w.admin.token), json!({"reason": "结案"})).await.expect(200);
+    assert_eq!(w.grant_view(&w.member.token).await["state"], "active");
+    w.app
+        .post("/api/v1/datasets/sh-edu-students/withdraw", Some(&w.edu.token), json!({"reason": "停止开放"}))
+        .await
+        .expect(200);
+    let g = w.grant_view(&w.member.token).await;
+    assert_eq!(g["suspension_cause"], "listing_withdrawn");
+    assert!(g["suspension_reason"].as_str().unwrap().contains("停止开放"), "{g}");
+    let jwt_refused =
+        w.app.post(&format!("/api/v1/grants/{}/access-tokens", w.grant), Some(&w.member_key), json!({})).await;
+    assert_eq!(jwt_refused.problem(403)["context"]["suspension_cause"], "listing_withdrawn");
 }
