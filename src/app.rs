@@ -120,6 +120,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(grants::grants_api::list_grants)
         .service(grants::grants_api::get_grant)
         .service(grants::grants_api::revoke_grant)
+        .service(grants::suspension::reinstate_grant)
         .service(grants::tokens::create_grant_access_token)
         .service(grants::tokens::create_token_introspection)
         .service(grants::aggregate::create_grant_query)

@@ -392,6 +392,7 @@ fn is_too_large(message: &str) -> bool {
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked")
         || message.contains("database is busy")
+        || message.contains("deadlock detected")
         || message.contains("server closed the connection")
         || message.contains("terminating connection")
         || message.contains("no connection to the server")

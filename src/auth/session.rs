@@ -89,7 +89,24 @@ fn issue_refresh(
     Ok(secret)
 }
 
+/// Revokes every token of a family: rotation keeps the family id, so this
+/// reaches every descendant of the token presented.
 fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> AppResult<()> {
+    // Concurrent revocations of one family (a refresh race has many losers)
+    // would lock its rows in whatever order each scan meets them, and
+    // PostgreSQL would report deadlocks. Locking the family's oldest row first
+    // (a no-op update) makes them queue one after another instead.
+    let root: Option<String> = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family))
+        .order(refresh_tokens::id.asc())
+        .select(refresh_tokens::id)
+        .first(conn)
+        .optional()?;
+    if let Some(root) = root {
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::id.eq(root)))
+            .set(refresh_tokens::family_id.eq(refresh_tokens::family_id))
+            .execute(conn)?;
+    }
     diesel::update(
         refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)).filter(refresh_tokens::revoked_at.is_null()),
     )
@@ -243,23 +260,44 @@ pub async fn refresh_token(
                 else {
                     return refused();
                 };
-                if row.revoked_at.is_some() || row.expires_at <= now {
+                if row.expires_at <= now {
                     return refused();
                 }
-                if row.used_at.is_some() {
+                if row.used_at.is_some() || row.revoked_at.is_some() {
                     tracing::warn!(family = %row.family_id, "refresh token reused; revoking its chain");
                     revoke_family(conn, &row.family_id, now)?;
                     return refused();
                 }
+                // Checked before the token is spent, so that a suspended
+                // organisation's users can refresh once it is reinstated.
                 let Some((user, org)) = model::find_live_user(conn, row.user_id)? else {
                     return refused();
                 };
                 if org.status == OrgStatus::Suspended {
                     return Ok(Err(suspended()));
                 }
-                diesel::update(refresh_tokens::table.filter(refresh_tokens::id.eq(&row.id)))
-                    .set(refresh_tokens::used_at.eq(now))
-                    .execute(conn)?;
+                // Single use under concurrency: only the request whose
+                // conditional update marks the token used may rotate it. On
+                // PostgreSQL a concurrent update waits for the winner's
+                // commit and then finds `used_at` set; on SQLite writers
+                // queue on `BEGIN IMMEDIATE`. Everyone else is a reuse.
+                let marked = diesel::update(
+                    refresh_tokens::table
+                        .filter(refresh_tokens::id.eq(&row.id))
+                        .filter(refresh_tokens::used_at.is_null())
+                        .filter(refresh_tokens::revoked_at.is_null()),
+                )
+                .set(refresh_tokens::used_at.eq(now))
+                .execute(conn)?;
+                if marked != 1 {
+                    // Used or revoked: whoever holds the newer tokens of this
+                    // family (descendants share the family id) must sign in
+                    // again. This statement sees the winner's new token: the
+                    // winner committed before our update could read the row.
+                    tracing::warn!(family = %row.family_id, "refresh token reused; revoking its chain");
+                    revoke_family(conn, &row.family_id, now)?;
+                    return refused();
+                }
                 let refresh = issue_refresh(conn, user.id, Some(row.family_id), now, ttl)?;
                 Ok(Ok((user, org, refresh)))
             })

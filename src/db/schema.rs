@@ -274,6 +274,9 @@ diesel::table! {
         revoke_reason -> Nullable<Text>,
         created_at -> Timestamp,
         created_by -> Text,
+        suspended_at -> Nullable<Timestamp>,
+        suspended_by -> Nullable<Text>,
+        suspension_reason -> Nullable<Text>,
     }
 }
 

@@ -219,6 +219,9 @@ pub fn populate(
         revoke_reason: None,
         created_at: now,
         created_by: admin.user_id(),
+        suspended_at: None,
+        suspended_by: None,
+        suspension_reason: None,
     };
     grant_model::insert_grant(conn, &grant)?;
     on_approve(

@@ -194,7 +194,9 @@ async fn download(
 /// data token of an active grant (`POST /grants/{id}/access-tokens`), sent as
 /// `Authorization: Bearer …` or `?token=…`; without one, 403 `grant-required`
 /// explains how to apply. `not_open` data is never handed out. Supports `Range` (206, 416), `If-None-Match` (304) and
-/// `If-Range`; the ETag is the file's SHA-256.
+/// `If-Range`; the ETag is the file's SHA-256. A data token stops at once when
+/// its grant is revoked or suspended (403 `grant-not-active`) or when the
+/// user or API key that minted it is removed, deleted or expired (401).
 #[utoipa::path(
     tag = "distributions",
     operation_id = "get_distribution_file",

@@ -231,10 +231,11 @@ fn prepare(
     if g.enterprise_id != caller.org_id() {
         return Err(AppError::not_found("grant"));
     }
-    let state = model::effective_state(conn, &g, now)?;
+    let (state, suspension) = model::effective(conn, &g, now)?;
     if state != GrantState::Active {
-        return Err(AppError::forbidden_as("grant-not-active", format!("the grant is {state}"))
-            .with_context(json!({"grant_state": state})));
+        let why = suspension.as_ref().map(|s| format!(": {}", s.reason)).unwrap_or_default();
+        return Err(AppError::forbidden_as("grant-not-active", format!("the grant is {state}{why}"))
+            .with_context(json!({"grant_state": state, "suspension_cause": suspension.map(|s| s.cause)})));
     }
     let Some(budget) = budget_of(conn, id)? else {
         return Err(AppError::conflict(

@@ -213,6 +213,18 @@ pub async fn approve_access_request(
             if r.state != RequestState::Submitted {
                 return Err(not_submitted(&r));
             }
+            // A listing reclassified as not open since the request was made
+            // is never granted.
+            let condition: crate::listings::OpenCondition = crate::db::schema::listings::table
+                .find(r.listing_id)
+                .select(crate::db::schema::listings::open_condition)
+                .first(conn)?;
+            if condition == crate::listings::OpenCondition::NotOpen {
+                return Err(AppError::conflict(
+                    "the listing is now classified not_open and is never handed out; reject the request",
+                )
+                .with_context(json!({"open_condition": condition})));
+            }
             let mut v = Validator::new();
             let asked_from = body.valid_from.map(db_time).unwrap_or(now);
             // A grant starts within a year; anything later is refused (and
@@ -271,6 +283,9 @@ pub async fn approve_access_request(
                 revoke_reason: None,
                 created_at: now,
                 created_by: admin.user_id(),
+                suspended_at: None,
+                suspended_by: None,
+                suspension_reason: None,
             };
             model::insert_grant(conn, &grant)?;
             let privacy_budget = super::aggregate::on_approve(conn, &admin, &grant, body.aggregate, now)?;

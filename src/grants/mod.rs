@@ -10,6 +10,7 @@ pub mod decisions;
 pub mod grants_api;
 pub mod model;
 pub mod requests;
+pub mod suspension;
 pub mod tokens;
 pub mod usage;
 
@@ -64,14 +65,27 @@ crate::text_enum!(
 crate::text_enum!(
     /// Where a grant stands at a moment: `active` until `valid_until` (time
     /// alone decides), then `expired`; `revoked` at once when revoked.
-    /// `suspended`: the enterprise is suspended or the listing withdrawn, so
-    /// the grant cannot be used meanwhile.
+    /// `suspended`: the grant cannot be used meanwhile — its enterprise is
+    /// suspended, its listing withdrawn, or its listing reclassified as
+    /// `not_open` (recorded on the grant until an administrator reinstates it).
     GrantState {
         Pending => "pending",
         Active => "active",
         Expired => "expired",
         Revoked => "revoked",
         Suspended => "suspended",
+    }
+);
+
+crate::text_enum!(
+    /// Why a grant is suspended: `listing_not_open` (the listing was
+    /// reclassified as not open; lifted only by an administrator's
+    /// reinstatement), `listing_withdrawn`, `enterprise_suspended` (both
+    /// last as long as their cause).
+    SuspensionCause {
+        ListingNotOpen => "listing_not_open",
+        ListingWithdrawn => "listing_withdrawn",
+        EnterpriseSuspended => "enterprise_suspended",
     }
 );
 
@@ -130,15 +144,24 @@ pub struct GrantRow {
     pub revoke_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub created_by: UserId,
+    /// Set while the grant is suspended by a recorded decision (its listing
+    /// was reclassified as `not_open`); cleared when an administrator
+    /// reinstates it.
+    pub suspended_at: Option<NaiveDateTime>,
+    pub suspended_by: Option<UserId>,
+    pub suspension_reason: Option<String>,
 }
 
 impl GrantRow {
-    /// The grant's own state at `now`, from its times and revocation only.
+    /// The grant's own state at `now`, from its times, revocation and
+    /// recorded suspension only.
     pub fn state_at(&self, now: NaiveDateTime) -> GrantState {
         if self.revoked_at.is_some() {
             GrantState::Revoked
         } else if now >= self.valid_until {
             GrantState::Expired
+        } else if self.suspended_at.is_some() {
+            GrantState::Suspended
         } else if now < self.valid_from {
             GrantState::Pending
         } else {
@@ -263,6 +286,15 @@ pub struct Grant {
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<UserId>,
     pub revoke_reason: Option<String>,
+    /// While `state` is `suspended`: why. This is how the holder learns of a
+    /// suspension (no e-mail or webhook yet).
+    pub suspension_cause: Option<SuspensionCause>,
+    /// While `state` is `suspended`: the reason in words.
+    pub suspension_reason: Option<String>,
+    /// When the suspension began, where known.
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// Who suspended it (for `listing_not_open`: who reclassified the listing).
+    pub suspended_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub created_by: UserId,
 }

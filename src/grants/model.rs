@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{AccessRequest, Grant, GrantId, GrantRow, GrantState, Labels, RequestId, RequestRow, RequestState};
+use super::{
+    AccessRequest, Grant, GrantId, GrantRow, GrantState, Labels, RequestId, RequestRow, RequestState, SuspensionCause,
+};
 use crate::auth::Caller;
 use crate::db::DbConn;
 use crate::db::schema::{access_requests, grants, listings, organisations};
 use crate::db::types::utc;
 use crate::error::AppResult;
-use crate::listings::ListingId;
+use crate::listings::{ListingId, ListingStatus, OpenCondition};
 use crate::orgs::{OrgId, OrgKind, OrgStatus, Role};
 
 /// Whose requests, grants and access-log entries a caller sees.
@@ -185,20 +187,135 @@ pub fn find_grant(conn: &mut DbConn, id: GrantId) -> AppResult<Option<GrantRow>>
     Ok(grants::table.find(id).select(GrantRow::as_select()).first(conn).optional()?)
 }
 
-/// The state a grant is in at `now`, counting its enterprise and listing:
-/// a suspended enterprise or a withdrawn listing stops use of the grant.
-pub fn effective_state(conn: &mut DbConn, g: &GrantRow, now: NaiveDateTime) -> AppResult<GrantState> {
+/// What a grant's enterprise and listing say about its use now.
+#[derive(Debug, Clone)]
+pub struct UseContext {
+    pub org_status: OrgStatus,
+    pub org_changed_at: Option<NaiveDateTime>,
+    pub listing_status: ListingStatus,
+    pub open_condition: OpenCondition,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawn_reason: Option<String>,
+}
+
+/// Why a grant is suspended.
+#[derive(Debug, Clone)]
+pub struct Suspension {
+    pub cause: SuspensionCause,
+    pub reason: String,
+    pub since: Option<NaiveDateTime>,
+    pub by: Option<crate::orgs::UserId>,
+}
+
+/// The state of a grant at `now` and, if suspended, why. A recorded
+/// suspension (a decision on the grant) comes first; otherwise an active
+/// grant is suspended while its enterprise is not verified or its listing is
+/// not published or is classified `not_open`.
+pub fn state_in(g: &GrantRow, ctx: &UseContext, now: NaiveDateTime) -> (GrantState, Option<Suspension>) {
     let own = g.state_at(now);
+    if own == GrantState::Suspended {
+        let recorded = Suspension {
+            cause: SuspensionCause::ListingNotOpen,
+            reason: g.suspension_reason.clone().unwrap_or_default(),
+            since: g.suspended_at,
+            by: g.suspended_by,
+        };
+        return (own, Some(recorded));
+    }
     if own != GrantState::Active {
-        return Ok(own);
+        return (own, None);
     }
-    let org_status: OrgStatus = organisations::table.find(g.enterprise_id).select(organisations::status).first(conn)?;
-    let listing_status: crate::listings::ListingStatus =
-        listings::table.find(g.listing_id).select(listings::status).first(conn)?;
-    if org_status != OrgStatus::Verified || listing_status != crate::listings::ListingStatus::Published {
-        return Ok(GrantState::Suspended);
+    let dynamic = if ctx.org_status != OrgStatus::Verified {
+        Some(Suspension {
+            cause: SuspensionCause::EnterpriseSuspended,
+            reason: format!("the enterprise is {}", ctx.org_status),
+            since: ctx.org_changed_at,
+            by: None,
+        })
+    } else if ctx.listing_status != ListingStatus::Published {
+        Some(Suspension {
+            cause: SuspensionCause::ListingWithdrawn,
+            reason: format!(
+                "the listing is {}: {}",
+                ctx.listing_status,
+                ctx.withdrawn_reason.as_deref().unwrap_or("no reason given")
+            ),
+            since: ctx.withdrawn_at,
+            by: None,
+        })
+    } else if ctx.open_condition == OpenCondition::NotOpen {
+        Some(Suspension {
+            cause: SuspensionCause::ListingNotOpen,
+            reason: "the listing is classified as not open".into(),
+            since: None,
+            by: None,
+        })
+    } else {
+        None
+    };
+    match dynamic {
+        Some(s) => (GrantState::Suspended, Some(s)),
+        None => (GrantState::Active, None),
     }
-    Ok(GrantState::Active)
+}
+
+/// The enterprise and listing context of the given grants.
+pub fn use_contexts(
+    conn: &mut DbConn,
+    rows: &[GrantRow],
+) -> AppResult<HashMap<(crate::listings::ListingId, OrgId), UseContext>> {
+    let org_ids: Vec<OrgId> = rows.iter().map(|g| g.enterprise_id).collect();
+    let listing_ids: Vec<ListingId> = rows.iter().map(|g| g.listing_id).collect();
+    let orgs: Vec<(OrgId, OrgStatus, Option<NaiveDateTime>)> = organisations::table
+        .filter(organisations::id.eq_any(org_ids))
+        .select((organisations::id, organisations::status, organisations::status_changed_at))
+        .load(conn)?;
+    #[allow(clippy::type_complexity)]
+    let ls: Vec<(ListingId, ListingStatus, OpenCondition, Option<NaiveDateTime>, Option<String>)> = listings::table
+        .filter(listings::id.eq_any(listing_ids))
+        .select((
+            listings::id,
+            listings::status,
+            listings::open_condition,
+            listings::withdrawn_at,
+            listings::withdrawn_reason,
+        ))
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for g in rows {
+        let (Some(o), Some(l)) =
+            (orgs.iter().find(|o| o.0 == g.enterprise_id), ls.iter().find(|l| l.0 == g.listing_id))
+        else {
+            continue;
+        };
+        out.insert(
+            (g.listing_id, g.enterprise_id),
+            UseContext {
+                org_status: o.1,
+                org_changed_at: o.2,
+                listing_status: l.1,
+                open_condition: l.2,
+                withdrawn_at: l.3,
+                withdrawn_reason: l.4.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The state a grant is in at `now`, counting its enterprise and listing:
+/// a suspended enterprise, a withdrawn listing, a listing classified
+/// `not_open` or a recorded suspension stops use of the grant.
+pub fn effective_state(conn: &mut DbConn, g: &GrantRow, now: NaiveDateTime) -> AppResult<GrantState> {
+    Ok(effective(conn, g, now)?.0)
+}
+
+/// [`effective_state`] with the reason of a suspension.
+pub fn effective(conn: &mut DbConn, g: &GrantRow, now: NaiveDateTime) -> AppResult<(GrantState, Option<Suspension>)> {
+    let ctx = use_contexts(conn, std::slice::from_ref(g))?
+        .remove(&(g.listing_id, g.enterprise_id))
+        .ok_or_else(|| crate::error::AppError::internal("grant without its enterprise or listing"))?;
+    Ok(state_in(g, &ctx, now))
 }
 
 /// Filters of the grant list.
@@ -234,7 +351,12 @@ pub fn list_grants(
             None => {}
             Some(GrantState::Revoked) => q = q.filter(grants::revoked_at.is_not_null()),
             Some(GrantState::Expired) => q = q.filter(grants::revoked_at.is_null()).filter(grants::valid_until.le(now)),
-            Some(GrantState::Pending) => q = q.filter(grants::revoked_at.is_null()).filter(grants::valid_from.gt(now)),
+            Some(GrantState::Pending) => {
+                q = q
+                    .filter(grants::revoked_at.is_null())
+                    .filter(grants::suspended_at.is_null())
+                    .filter(grants::valid_from.gt(now))
+            }
             // Suspension depends on the enterprise and the listing; list those
             // as active and show the effective state per grant.
             Some(GrantState::Active | GrantState::Suspended) => {
@@ -272,28 +394,15 @@ pub fn list_grants(
 /// The API view of grants at `now`, with names and effective states.
 pub fn grant_views(conn: &mut DbConn, rows: &[GrantRow], now: NaiveDateTime) -> AppResult<Vec<Grant>> {
     let labels = labels(conn, rows.iter().map(|g| (g.listing_id, g.enterprise_id)))?;
-    let org_ids: Vec<OrgId> = rows.iter().map(|g| g.enterprise_id).collect();
-    let listing_ids: Vec<ListingId> = rows.iter().map(|g| g.listing_id).collect();
-    let org_status: Vec<(OrgId, OrgStatus)> = organisations::table
-        .filter(organisations::id.eq_any(org_ids))
-        .select((organisations::id, organisations::status))
-        .load(conn)?;
-    let listing_status: Vec<(ListingId, crate::listings::ListingStatus)> =
-        listings::table.filter(listings::id.eq_any(listing_ids)).select((listings::id, listings::status)).load(conn)?;
+    let contexts = use_contexts(conn, rows)?;
     Ok(rows
         .iter()
         .map(|g| {
             let l = labels.get(&(g.listing_id, g.enterprise_id)).cloned().unwrap_or_default();
-            let mut state = g.state_at(now);
-            if state == GrantState::Active {
-                let org_ok = org_status.iter().any(|(id, s)| *id == g.enterprise_id && *s == OrgStatus::Verified);
-                let listing_ok = listing_status
-                    .iter()
-                    .any(|(id, s)| *id == g.listing_id && *s == crate::listings::ListingStatus::Published);
-                if !org_ok || !listing_ok {
-                    state = GrantState::Suspended;
-                }
-            }
+            let (state, suspension) = match contexts.get(&(g.listing_id, g.enterprise_id)) {
+                Some(ctx) => state_in(g, ctx, now),
+                None => (g.state_at(now), None),
+            };
             Grant {
                 id: g.id,
                 request_id: g.request_id,
@@ -318,6 +427,10 @@ pub fn grant_views(conn: &mut DbConn, rows: &[GrantRow], now: NaiveDateTime) -> 
                 revoked_at: g.revoked_at.map(utc),
                 revoked_by: g.revoked_by,
                 revoke_reason: g.revoke_reason.clone(),
+                suspension_cause: suspension.as_ref().map(|s| s.cause),
+                suspension_reason: suspension.as_ref().map(|s| s.reason.clone()),
+                suspended_at: suspension.as_ref().and_then(|s| s.since).map(utc),
+                suspended_by: suspension.as_ref().and_then(|s| s.by),
                 created_at: utc(g.created_at),
                 created_by: g.created_by,
             }

@@ -80,14 +80,16 @@ pub struct DataToken {
     pub distributions: Vec<GrantedDistribution>,
 }
 
-fn not_active(state: GrantState) -> AppError {
+fn not_active(state: GrantState, suspension: Option<model::Suspension>) -> AppError {
+    if let Some(s) = suspension {
+        return AppError::forbidden_as("grant-not-active", format!("the grant is suspended: {}", s.reason))
+            .with_context(json!({"grant_state": state, "suspension_cause": s.cause, "suspension_reason": s.reason}));
+    }
     let why = match state {
         GrantState::Revoked => "the grant was revoked",
         GrantState::Expired => "the grant has expired; renew it with a new access request that refers to it",
         GrantState::Pending => "the grant has not started yet",
-        GrantState::Suspended => {
-            "the grant cannot be used now: the enterprise is suspended or the listing was withdrawn"
-        }
+        GrantState::Suspended => "the grant is suspended",
         GrantState::Active => "the grant is active",
     };
     AppError::forbidden_as("grant-not-active", why.to_string()).with_context(json!({"grant_state": state}))
@@ -134,9 +136,9 @@ pub async fn create_grant_access_token(
             if g.enterprise_id != caller.org_id() {
                 return Err(AppError::not_found("grant"));
             }
-            let current = model::effective_state(conn, &g, now)?;
+            let (current, suspension) = model::effective(conn, &g, now)?;
             if current != GrantState::Active {
-                return Err(not_active(current));
+                return Err(not_active(current, suspension));
             }
             super::aggregate::refuse_raw_access(conn, &g)?;
             let dists: Vec<DistributionRow> = dist_model::of_listing(conn, g.listing_id)?
@@ -258,11 +260,66 @@ pub fn check_grant_download(
     if g.enterprise_id.to_string() != claims.org || g.listing_id != d.listing_id {
         return Err(AppError::unauthorized("the token is invalid"));
     }
-    let current = model::effective_state(conn, &g, now)?;
+    let (current, suspension) = model::effective(conn, &g, now)?;
     if current != GrantState::Active {
-        return Err(not_active(current));
+        return Err(not_active(current, suspension));
     }
+    check_minting_credential(conn, claims, &g, now)?;
     Ok(g)
+}
+
+/// Checks that the credential that minted a data token still stands, as the
+/// grant is checked: the user (`sub`) is not removed and still belongs to the
+/// grant's enterprise, and the API key (`key`), if one asked, is neither
+/// revoked (deleted) nor expired and still that user's key in that
+/// enterprise. A token never outlives the credential behind it.
+pub fn check_minting_credential(
+    conn: &mut DbConn,
+    claims: &DataClaims,
+    g: &GrantRow,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    match fallen_credential(conn, claims, g, now)? {
+        None => Ok(()),
+        Some(what) => Err(AppError::unauthorized(format!(
+            "the {} that issued this data token is no longer valid; ask for a new token with a current credential",
+            what.replace('_', " ")
+        ))
+        .with_context(json!({"credential": what}))),
+    }
+}
+
+/// Which minting credential of a data token no longer stands (`user` or
+/// `api_key`), if any.
+fn fallen_credential(
+    conn: &mut DbConn,
+    claims: &DataClaims,
+    g: &GrantRow,
+    now: NaiveDateTime,
+) -> AppResult<Option<&'static str>> {
+    use diesel::prelude::*;
+
+    use crate::auth::apikeys::ApiKeyId;
+    use crate::db::schema::api_keys;
+    use crate::orgs::{OrgStatus, UserId};
+
+    let Ok(user_id) = claims.sub.parse::<UserId>() else { return Ok(Some("user")) };
+    let member = crate::orgs::model::find_live_user(conn, user_id)?
+        .is_some_and(|(user, org)| user.organisation_id == g.enterprise_id && org.status == OrgStatus::Verified);
+    if !member {
+        return Ok(Some("user"));
+    }
+    let Some(key) = &claims.key else { return Ok(None) };
+    let Ok(key_id) = key.parse::<ApiKeyId>() else { return Ok(Some("api_key")) };
+    let row: Option<(UserId, OrgId, Option<NaiveDateTime>, Option<NaiveDateTime>)> = api_keys::table
+        .find(key_id)
+        .select((api_keys::user_id, api_keys::organisation_id, api_keys::revoked_at, api_keys::expires_at))
+        .first(conn)
+        .optional()?;
+    let live = row.is_some_and(|(owner, org, revoked, expires)| {
+        owner == user_id && org == g.enterprise_id && revoked.is_none() && expires.is_none_or(|e| e > now)
+    });
+    Ok((!live).then_some("api_key"))
 }
 
 /// The token to introspect.
@@ -356,6 +413,10 @@ pub async fn create_token_introspection(
             let Some(g) = model::find_grant(conn, grant_id)? else { return Ok(Introspection::default()) };
             let bureau = model::bureau_of_listing(conn, g.listing_id)?;
             if !scope.sees(g.enterprise_id, bureau) || model::effective_state(conn, &g, now)? != GrantState::Active {
+                return Ok(Introspection::default());
+            }
+            // Inactive once the user or key that minted it no longer stands.
+            if fallen_credential(conn, &claims, &g, now)?.is_some() {
                 return Ok(Introspection::default());
             }
             Ok(Introspection {

@@ -117,6 +117,8 @@ pub fn commit_change(
         &l.id.to_string(),
         json!({"name": l.name, "version": l.version, "fields": fields}),
     )?;
+    // A listing classified `not_open` suspends its grants, in this transaction.
+    crate::grants::suspension::on_listing_change(conn, l, caller, now)?;
     Ok(())
 }
 

@@ -168,6 +168,8 @@ const ROWS: &[Row] = &[
     row("list_grants", "GET", "/api/v1/grants", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
     row("get_grant", "GET", "/api/v1/grants/<grant_a>", NONE, [401, 404, 200, 404, 403, 200, 404, 200]),
     row("revoke_grant", "POST", "/api/v1/grants/<new_grant_a>/revoke", Json(REASON), [401, 403, 403, 403, 403, 200, 404, 200]),
+    // new_grant_a is active, not suspended: the administrator reaches the decision and is told so (409).
+    row("reinstate_grant", "POST", "/api/v1/grants/<new_grant_a>/reinstate", Json(REASON), [401, 403, 403, 403, 403, 403, 403, 409]),
     row("create_grant_access_token", "POST", "/api/v1/grants/<grant_a>/access-tokens", NONE, [401, 403, 201, 404, 403, 403, 403, 403]),
     // grant_a is an ordinary grant: its enterprise reaches the query and is told it is not in aggregate mode (409).
     row("create_grant_query", "POST", "/api/v1/grants/<grant_a>/queries", Json(r#"{"distribution_id": "<dist_cond_x>", "aggregate": "count", "epsilon": 0.1}"#), [401, 403, 409, 404, 403, 403, 403, 403]),
@@ -509,6 +511,7 @@ const SNAPSHOT: &[&str] = &[
     "SELECT id || ' ' || name || ' ' || CAST(modified_at AS TEXT) || ' ' || COALESCE(sha256, '-') || ' ' || COALESCE(CAST(removed_at AS TEXT), '-') AS s FROM distributions",
     "SELECT id || ' ' || state || ' ' || CAST(updated_at AS TEXT) AS s FROM access_requests",
     "SELECT id || ' ' || COALESCE(CAST(revoked_at AS TEXT), '-') || ' ' || CAST(next_report_due AS TEXT) AS s FROM grants",
+    "SELECT id || ' ' || COALESCE(CAST(suspended_at AS TEXT), '-') AS s FROM grants",
     "SELECT CAST(count(*) AS TEXT) AS s FROM access_log",
     "SELECT CAST(count(*) AS TEXT) AS s FROM usage_reports",
 ];

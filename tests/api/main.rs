@@ -38,3 +38,4 @@ mod profile_memory;
 mod profiles;
 mod search;
 mod sec_query;
+mod sec_tokens;
