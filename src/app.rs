@@ -37,6 +37,8 @@ pub struct AppState {
     pub storage: Storage,
     pub cache: CatalogueCache,
     pub limits: RateLimits,
+    /// Seals second-factor secrets at rest.
+    pub seal: crate::auth::totp::SealKey,
 }
 
 impl AppState {
@@ -45,8 +47,9 @@ impl AppState {
         let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
         let cache = CatalogueCache::new(db.generation(), !config.cache_refresh.is_zero());
         let limits = RateLimits::from_config(&config);
+        let seal = crate::auth::totp::SealKey::load_or_create(&config.seal_key_file)?;
         crate::telemetry::handle();
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits })
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, seal })
     }
 }
 

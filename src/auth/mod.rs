@@ -8,7 +8,9 @@ pub mod jwt;
 pub mod keys;
 pub mod password;
 pub mod session;
+pub mod signin;
 pub mod throttle;
+pub mod totp;
 
 pub use extract::{Admin, Caller, Credential, Curator, EnterpriseUser, MaybeCaller, Publisher};
 
