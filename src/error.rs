@@ -250,6 +250,8 @@ impl AppError {
             "not-open" => "Not open",
             "grant-not-active" => "Grant not active",
             "listing-withdrawn" => "Listing withdrawn",
+            "second-factor-required" => "Second factor required",
+            "second-factor-enrolment-required" => "Second factor enrolment required",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }
     }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod jwt;
 pub mod keys;
 pub mod password;
+pub mod second_factor;
 pub mod session;
 pub mod signin;
 pub mod throttle;

@@ -29,6 +29,7 @@ pub const ISSUER: &str = "datagate";
 const SEALED_PREFIX: &str = "v1:";
 
 /// The key that seals TOTP secrets at rest.
+#[derive(Clone)]
 pub struct SealKey([u8; 32]);
 
 impl std::fmt::Debug for SealKey {

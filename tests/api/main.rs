@@ -36,3 +36,4 @@ mod privacy;
 mod profile_memory;
 mod profiles;
 mod search;
+mod sec_signin;
