@@ -16,7 +16,7 @@ fn comparable(mut p: Value) -> Value {
 }
 
 async fn audit_actions(app: &TestApp, admin: &Session) -> Vec<String> {
-    let page = app.get("/api/v1/audit?limit=200", Some(&admin.token)).await.expect(200).json();
+    let page = app.get("/api/v1/audit?limit=100", Some(&admin.token)).await.expect(200).json();
     page["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect()
 }
 
@@ -36,8 +36,9 @@ async fn registration_clashes_get_one_answer_that_reveals_nothing() {
         app.post("/api/v1/enterprises", None, registration("丁公司", &valid_uscc(), &admin.email)).await.problem(409);
     assert_eq!(comparable(taken_code.clone()), comparable(taken_email.clone()));
     assert_eq!(comparable(taken_code.clone()), comparable(admins_email));
+    assert!(taken_code.get("context").is_none(), "{taken_code}");
     let text = taken_code.to_string();
-    for leak in ["pending", "status", "belongs", "uscc\"", "owner.email"] {
+    for leak in ["pending", "belongs to", "\"field\""] {
         assert!(!text.contains(leak), "the answer reveals {leak:?}: {text}");
     }
     // Nothing was half-written.
