@@ -352,7 +352,15 @@ pub fn totp_reset(config: &Config, email: &str) -> Result<(), String> {
     let factor = write_tx(&mut conn, |conn| {
         let user = model::find_live_user_by_email(conn, &email)?.ok_or_else(|| AppError::not_found("user"))?;
         let factor = enrol_new_factor(conn, &seal, &user, now)?;
-        audit::record(conn, &Actor::system(), now, "totp.reset", "user", &user.id.to_string(), json!({"email": email}))?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            now,
+            "totp.reset",
+            "user",
+            &user.id.to_string(),
+            json!({"email": email}),
+        )?;
         Ok::<_, AppError>(factor)
     })
     .map_err(|e| e.to_string())?;
@@ -370,7 +378,15 @@ pub fn unlock(config: &Config, email: &str) -> Result<(), String> {
     let was = write_tx(&mut conn, |conn| {
         let was = throttle::unlock_account(conn, &email, now)?;
         if was {
-            audit::record(conn, &Actor::system(), now, "auth.sign_in_unlock", "sign_in", &email, json!({"by": "operator"}))?;
+            audit::record(
+                conn,
+                &Actor::system(),
+                now,
+                "auth.sign_in_unlock",
+                "sign_in",
+                &email,
+                json!({"by": "operator"}),
+            )?;
         }
         Ok::<_, AppError>(was)
     })
@@ -443,7 +459,15 @@ pub fn create_admin_in(
             json!({"email": user.email}),
         )?;
         let factor = enrol_new_factor(conn, seal, &user, now)?;
-        audit::record(conn, &Actor::system(), now, "totp.enrol", "user", &user.id.to_string(), json!({"by": "operator"}))?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            now,
+            "totp.enrol",
+            "user",
+            &user.id.to_string(),
+            json!({"by": "operator"}),
+        )?;
         Ok((user, factor))
     })
 }

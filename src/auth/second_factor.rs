@@ -226,7 +226,15 @@ pub async fn delete_sign_in_lock(state: web::Data<AppState>, caller: Caller) -> 
         .db
         .write(move |conn| {
             if throttle::unlock_account(conn, &email, now)? {
-                audit::record(conn, &actor, now, "auth.sign_in_unlock", "user", &user.to_string(), json!({"by": "owner"}))?;
+                audit::record(
+                    conn,
+                    &actor,
+                    now,
+                    "auth.sign_in_unlock",
+                    "user",
+                    &user.to_string(),
+                    json!({"by": "owner"}),
+                )?;
             }
             Ok(())
         })

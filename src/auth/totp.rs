@@ -49,8 +49,8 @@ impl SealKey {
     /// Loads the hex key at `path`, creating it (mode 0600) when missing.
     pub fn load_or_create(path: &Path) -> Result<Self, String> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read seal key {}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read seal key {}: {e}", path.display()))?;
             let bytes = hex::decode(text.trim()).map_err(|_| format!("{} is not a hex key", path.display()))?;
             let key: [u8; 32] =
                 bytes.try_into().map_err(|_| format!("{} must hold 32 bytes (64 hex digits)", path.display()))?;
@@ -209,9 +209,7 @@ pub fn check_code(conn: &mut DbConn, seal: &SealKey, user: UserId, code: &str, n
     let Some(step) = totp(secret, "x")?.check(&code, unix) else { return Ok(false) };
     let step = step as i64;
     let n = diesel::update(
-        user_totp::table
-            .find(user)
-            .filter(user_totp::last_step.is_null().or(user_totp::last_step.lt(step))),
+        user_totp::table.find(user).filter(user_totp::last_step.is_null().or(user_totp::last_step.lt(step))),
     )
     .set(user_totp::last_step.eq(step))
     .execute(conn)?;

@@ -137,7 +137,8 @@ async fn the_demo_catalogue_is_populated_searchable_and_downloadable() {
     app.login(datagate::demo::DEMO_ADMIN, datagate::demo::DEMO_PASSWORD).await.problem(401);
     let secret = datagate::auth::totp::secret_from_base32(datagate::demo::DEMO_ADMIN_TOTP_SECRET).unwrap();
     let otp = datagate::auth::totp::code_at(&secret, app.state.clock.now().timestamp() as u64);
-    let body = serde_json::json!({"email": datagate::demo::DEMO_ADMIN, "password": datagate::demo::DEMO_PASSWORD, "otp": otp});
+    let body =
+        serde_json::json!({"email": datagate::demo::DEMO_ADMIN, "password": datagate::demo::DEMO_PASSWORD, "otp": otp});
     app.post("/api/v1/auth/token", None, body).await.expect(200);
 }
 

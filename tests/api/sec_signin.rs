@@ -28,8 +28,7 @@ async fn registration_clashes_get_one_answer_that_reveals_nothing() {
     let admin = app.admin().await;
     let code = valid_uscc();
     app.post("/api/v1/enterprises", None, registration("甲公司", &code, "a@zs.cn")).await.expect(201);
-    let taken_code =
-        app.post("/api/v1/enterprises", None, registration("乙公司", &code, "b@zs.cn")).await.problem(409);
+    let taken_code = app.post("/api/v1/enterprises", None, registration("乙公司", &code, "b@zs.cn")).await.problem(409);
     let taken_email =
         app.post("/api/v1/enterprises", None, registration("丙公司", &valid_uscc(), "a@zs.cn")).await.problem(409);
     let admins_email =
@@ -70,25 +69,20 @@ async fn look_alike_emails_are_normalised_or_refused() {
             .problem(409),
     );
     for (i, alike) in [
-        "ＬＩ.ＨＵＡ@example.cn",         // full width
-        "l\u{456}.hua@example.cn",       // Cyrillic і
-        "li.hu\u{430}@example.cn",       // Cyrillic а
-        "li.hu\u{e1}@example.cn",        // á
-        "li.hua\u{301}@example.cn",      // combining acute
+        "ＬＩ.ＨＵＡ@example.cn",   // full width
+        "l\u{456}.hua@example.cn",  // Cyrillic і
+        "li.hu\u{430}@example.cn",  // Cyrillic а
+        "li.hu\u{e1}@example.cn",   // á
+        "li.hua\u{301}@example.cn", // combining acute
     ]
     .iter()
     .enumerate()
     {
-        let r = app
-            .post("/api/v1/enterprises", None, registration(&format!("丙{i}公司"), &valid_uscc(), alike))
-            .await;
+        let r = app.post("/api/v1/enterprises", None, registration(&format!("丙{i}公司"), &valid_uscc(), alike)).await;
         assert_eq!(comparable(r.problem(409)), plain, "{alike}");
     }
     for hidden in ["li\u{200B}.hua@example.cn", "li.hua\u{202E}@example.cn", "\u{FEFF}li.hua@example.cn"] {
-        let p = app
-            .post("/api/v1/enterprises", None, registration("戊公司", &valid_uscc(), hidden))
-            .await
-            .problem(422);
+        let p = app.post("/api/v1/enterprises", None, registration("戊公司", &valid_uscc(), hidden)).await.problem(422);
         assert!(error_fields(&p).contains(&"owner.email".to_string()), "{hidden}: {p}");
     }
     // Stored normalised: a full-width registration signs in with plain letters.
@@ -308,8 +302,8 @@ async fn anyone_can_enrol_confirm_and_disable_a_second_factor() {
     // Sealed at rest: neither the secret nor a recovery code is stored as such.
     let secret = datagate::auth::totp::secret_from_base32(&secret_b32).unwrap();
     let (sealed, hashes) = {
-        use diesel::prelude::*;
         use datagate::db::schema::{recovery_codes, user_totp};
+        use diesel::prelude::*;
         let state = app.state.clone();
         state
             .db
