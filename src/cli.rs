@@ -456,18 +456,10 @@ pub fn create_admin_in(
             "admin.create",
             "user",
             &user.id.to_string(),
-            json!({"email": user.email}),
+            json!({"email": user.email, "second_factor": "totp"}),
         )?;
+        // Enrolled at creation (the role requires it); recorded by admin.create.
         let factor = enrol_new_factor(conn, seal, &user, now)?;
-        audit::record(
-            conn,
-            &Actor::system(),
-            now,
-            "totp.enrol",
-            "user",
-            &user.id.to_string(),
-            json!({"by": "operator"}),
-        )?;
         Ok((user, factor))
     })
 }
