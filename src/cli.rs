@@ -204,6 +204,7 @@ pub fn main() -> ExitCode {
 fn migrate(config: &Config) -> Result<(), String> {
     let db = serve::connect(config, std::time::Duration::from_secs(0))?;
     let applied = db.migrate()?;
+    serve::backfill(&db)?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {

@@ -213,14 +213,7 @@ impl Db {
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, String> {
         let mut conn = self.pool.get().map_err(|e| format!("no database connection: {e}"))?;
-        let applied = run_migrations(&mut conn)?;
-        // Look-alike skeletons need Unicode tables SQL lacks: computed here
-        // for rows that predate them.
-        let filled = write_tx(&mut conn, crate::orgs::model::backfill_skeletons).map_err(|e| e.to_string())?;
-        if filled > 0 {
-            tracing::info!(rows = filled, "computed look-alike skeletons of existing emails and names");
-        }
-        Ok(applied)
+        run_migrations(&mut conn)
     }
 
     /// Runs blocking database work on the blocking thread pool, never on an

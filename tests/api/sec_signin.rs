@@ -351,3 +351,19 @@ async fn publishers_need_a_second_factor_when_configured() {
     let b = relaxed.bureau(&admin, "sh-edu").await;
     relaxed.publisher(&admin, &b).await;
 }
+
+#[actix_web::test]
+async fn skeletons_of_rows_written_before_them_are_backfilled_at_start() {
+    let app = TestApp::spawn().await;
+    app.post("/api/v1/enterprises", None, registration("Acme 甲公司", &valid_uscc(), "li.hua@example.cn"))
+        .await
+        .expect(201);
+    // As rows written before the migration: no skeletons.
+    app.sql("UPDATE users SET email_skeleton = NULL; UPDATE organisations SET name_skeleton = NULL").await.unwrap();
+    let db = app.state.db.clone();
+    actix_web::web::block(move || datagate::serve::backfill(&db)).await.unwrap().unwrap();
+    let body = registration("乙公司", &valid_uscc(), "l\u{456}.hua@example.cn");
+    app.post("/api/v1/enterprises", None, body).await.problem(409);
+    let body = registration("\u{410}cme 甲公司", &valid_uscc(), "other@example.cn");
+    app.post("/api/v1/enterprises", None, body).await.problem(409);
+}
