@@ -7,6 +7,7 @@ Usage: setup.py BASE_URL BIG_FILE
 """
 import json
 import sys
+import time
 import urllib.request
 
 BASE, BIG = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -29,11 +30,27 @@ def call(method, path, token=None, body=None, headers=None, data=None):
         sys.exit(f"{method} {path} -> {e.code}: {e.read().decode()[:500]}")
 
 
-def login(email):
-    return call("POST", "/api/v1/auth/token", body={"email": email, "password": PASSWORD})["access_token"]
+def login(email, otp=None):
+    body = {"email": email, "password": PASSWORD}
+    if otp:
+        body["otp"] = otp
+    return call("POST", "/api/v1/auth/token", body=body)["access_token"]
 
 
-admin = login("admin@demo.datagate.local")
+def totp(secret_b32):
+    """RFC 6238 code of the demo administrator's published second factor."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    mac = hmac.new(base64.b32decode(secret_b32), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+# The demo administrator signs in with a second factor (its secret is published
+# like the demo password: datagate::demo::DEMO_ADMIN_TOTP_SECRET).
+admin = login("admin@demo.datagate.local", totp("DATAGATEDEMOADMINONLYNOTASECRET2"))
 edu = login("sh-edu@demo.datagate.local")
 owner = login("owner@zhisuan-demo.example.cn")
 

@@ -39,6 +39,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Public reads: their slots and time limit (`db::lane`).
     pub lane: crate::db::lane::QueryLane,
+    /// Seals second-factor secrets at rest.
+    pub seal: crate::auth::totp::SealKey,
 }
 
 impl AppState {
@@ -47,9 +49,10 @@ impl AppState {
         let storage = Storage::open(config.storage_url.as_deref(), &config.data_dir.join("files"))?;
         let cache = CatalogueCache::new(db.generation(), !config.cache_refresh.is_zero());
         let limits = RateLimits::from_config(&config);
+        let seal = crate::auth::totp::SealKey::load_or_create(&config.seal_key_file)?;
         crate::telemetry::handle();
         let lane = crate::db::lane::QueryLane::new(config.query_slots, config.query_timeout, config.query_wait);
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, lane })
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, lane, seal })
     }
 }
 
@@ -59,6 +62,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::session::refresh_token)
         .service(auth::session::logout)
         .service(auth::session::get_me)
+        .service(auth::second_factor::start_totp)
+        .service(auth::second_factor::confirm_totp)
+        .service(auth::second_factor::disable_totp)
+        .service(auth::second_factor::delete_sign_in_lock)
         .service(auth::apikeys::create_api_key)
         .service(auth::apikeys::list_api_keys)
         .service(auth::apikeys::delete_api_key)

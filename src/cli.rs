@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `demo`,
-//! `admin create`, `audit verify`, `storage gc`.
+//! `admin create`, `admin totp-reset`, `admin unlock`, `audit verify`, `storage gc`.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -9,7 +9,8 @@ use serde_json::json;
 
 use crate::audit::checkpoints::{self, CheckpointClaim, TrustedKey};
 use crate::audit::{self, Actor, Verification};
-use crate::auth::password;
+use crate::auth::totp::{self, SealKey};
+use crate::auth::{password, throttle};
 use crate::clock::SharedClock;
 use crate::config::{Config, LogFormat, Settings};
 use crate::db::write_tx;
@@ -119,6 +120,17 @@ pub enum AdminCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Give a user (any role) a new second factor: prints a new TOTP secret
+    /// and recovery codes to hand over; the old ones stop working.
+    TotpReset {
+        #[arg(long)]
+        email: String,
+    },
+    /// Lift the sign-in locks of an account (account-wide and per address).
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Loads `--config FILE` / `DATAGATE_CONFIG` into the environment before the
@@ -183,6 +195,8 @@ pub fn main() -> ExitCode {
         Some(Command::Admin { command: AdminCommand::Create { email, password_stdin, display_name } }) => {
             create_admin(&config, &email, password_stdin, display_name)
         }
+        Some(Command::Admin { command: AdminCommand::TotpReset { email } }) => totp_reset(&config, &email),
+        Some(Command::Admin { command: AdminCommand::Unlock { email } }) => unlock(&config, &email),
         Some(Command::Storage { command: StorageCommand::Gc { delete, delete_unreferenced, min_age } }) => {
             let opts = crate::distributions::gc::GcOptions {
                 delete_partial: delete,
@@ -205,6 +219,7 @@ pub fn main() -> ExitCode {
 fn migrate(config: &Config) -> Result<(), String> {
     let db = serve::connect(config, std::time::Duration::from_secs(0))?;
     let applied = db.migrate()?;
+    serve::backfill(&db)?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -374,22 +389,116 @@ pub fn create_admin(
     let pw = read_password(password_stdin)?;
     password::check_strength("password", &pw, &[&email]).map_err(|e| format!("password {}", e.message))?;
     let db = serve::prepare(config)?;
+    let seal = SealKey::load_or_create(&config.seal_key_file)?;
     let mut conn = db.get().map_err(|e| e.to_string())?;
-    let user =
-        create_admin_in(&mut conn, &SharedClock::system(), &email, &pw, display_name).map_err(|e| e.to_string())?;
+    let (user, factor) = create_admin_in(&mut conn, &SharedClock::system(), &seal, &email, &pw, display_name)
+        .map_err(|e| e.to_string())?;
     println!("created platform administrator {} ({})", user.email, user.id);
+    print_factor(&factor);
+    Ok(())
+}
+
+/// A new second factor, in the clear, for the person it belongs to.
+#[derive(Debug, Clone)]
+pub struct NewFactor {
+    /// The TOTP secret, base32.
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub recovery_codes: Vec<String>,
+}
+
+fn print_factor(f: &NewFactor) {
+    println!("second factor (TOTP; administrators must use it to sign in):");
+    println!("  secret:      {}", f.secret);
+    println!("  otpauth URI: {}", f.otpauth_uri);
+    println!("  recovery codes (each works once; shown only now):");
+    for c in &f.recovery_codes {
+        println!("    {c}");
+    }
+}
+
+/// Enrols `user` with a fresh, confirmed second factor and recovery codes.
+pub fn enrol_new_factor(
+    conn: &mut crate::db::DbConn,
+    seal: &SealKey,
+    user: &User,
+    now: chrono::NaiveDateTime,
+) -> Result<NewFactor, AppError> {
+    let secret = totp::new_secret();
+    totp::store_secret(conn, seal, user.id, &secret, true, now)?;
+    let recovery_codes = totp::new_recovery_codes(conn, user.id, now)?;
+    Ok(NewFactor {
+        secret: totp::secret_base32(&secret),
+        otpauth_uri: totp::otpauth_uri(secret, &user.email)?,
+        recovery_codes,
+    })
+}
+
+/// `datagate admin totp-reset`: a new second factor for a user.
+pub fn totp_reset(config: &Config, email: &str) -> Result<(), String> {
+    let db = serve::prepare(config)?;
+    let seal = SealKey::load_or_create(&config.seal_key_file)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let email = crate::orgs::types::normalise_email(email);
+    let now = SharedClock::system().db_now();
+    let factor = write_tx(&mut conn, |conn| {
+        let user = model::find_live_user_by_email(conn, &email)?.ok_or_else(|| AppError::not_found("user"))?;
+        let factor = enrol_new_factor(conn, &seal, &user, now)?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            now,
+            "totp.reset",
+            "user",
+            &user.id.to_string(),
+            json!({"email": email}),
+        )?;
+        Ok::<_, AppError>(factor)
+    })
+    .map_err(|e| e.to_string())?;
+    println!("new second factor for {email}; the old one and its recovery codes no longer work");
+    print_factor(&factor);
+    Ok(())
+}
+
+/// `datagate admin unlock`: lifts an account's sign-in locks.
+pub fn unlock(config: &Config, email: &str) -> Result<(), String> {
+    let db = serve::prepare(config)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let email = crate::orgs::types::normalise_email(email);
+    let now = SharedClock::system().db_now();
+    let was = write_tx(&mut conn, |conn| {
+        let was = throttle::unlock_account(conn, &email, now)?;
+        if was {
+            audit::record(
+                conn,
+                &Actor::system(),
+                now,
+                "auth.sign_in_unlock",
+                "sign_in",
+                &email,
+                json!({"by": "operator"}),
+            )?;
+        }
+        Ok::<_, AppError>(was)
+    })
+    .map_err(|e| e.to_string())?;
+    println!("{email}: {}", if was { "unlocked" } else { "was not locked" });
     Ok(())
 }
 
 /// The platform organisation is created on first use; every administrator
 /// belongs to it.
+/// The administrator is enrolled with a second factor at once (it is
+/// required for the role); the factor is returned for handing over.
 pub fn create_admin_in(
     conn: &mut crate::db::DbConn,
     clock: &SharedClock,
+    seal: &SealKey,
     email: &str,
     pw: &str,
     display_name: Option<String>,
-) -> Result<User, AppError> {
+) -> Result<(User, NewFactor), AppError> {
     let password_hash = password::hash(pw)?;
     let now = clock.db_now();
     write_tx(conn, |conn| {
@@ -439,9 +548,11 @@ pub fn create_admin_in(
             "admin.create",
             "user",
             &user.id.to_string(),
-            json!({"email": user.email}),
+            json!({"email": user.email, "second_factor": "totp"}),
         )?;
-        Ok(user)
+        // Enrolled at creation (the role requires it); recorded by admin.create.
+        let factor = enrol_new_factor(conn, seal, &user, now)?;
+        Ok((user, factor))
     })
 }
 

@@ -20,6 +20,17 @@ pub enum DemoMode {
     Off,
 }
 
+/// Whether bureau publishers must sign in with a second factor (TOTP).
+/// Administrators always must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecondFactor {
+    /// A publisher who enrolled must use it; enrolling is up to them.
+    Optional,
+    /// A publisher must enrol (an administrator runs `datagate admin totp-reset`)
+    /// and use it at every sign-in.
+    Required,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -111,6 +122,31 @@ pub struct Settings {
     #[arg(long, env = "DATAGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
     pub login_max_failures: u32,
+
+    /// Failed sign-ins from one client address (any accounts) before that
+    /// address is throttled (doubling waits up to 15 minutes).
+    #[arg(long, env = "DATAGATE_LOGIN_CLIENT_MAX_FAILURES", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub login_client_max_failures: u32,
+
+    /// Failed sign-ins for one account from all addresses together before the
+    /// account itself is locked: the last resort, which its owner can lift
+    /// (DELETE /api/v1/me/sign-in-lock) and an administrator too
+    /// (`datagate admin unlock`).
+    #[arg(long, env = "DATAGATE_LOGIN_ACCOUNT_MAX_FAILURES", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub login_account_max_failures: u32,
+
+    /// Whether bureau publishers need a second factor (TOTP) to sign in:
+    /// optional or required. Administrators always need one.
+    #[arg(long, env = "DATAGATE_PUBLISHER_TOTP", value_enum, default_value = "optional", global = true)]
+    pub publisher_totp: SecondFactor,
+
+    /// File holding the 32-byte key that seals TOTP secrets at rest. Created
+    /// (mode 0600) on first start if missing; keep it with the database's
+    /// backups but apart from them. Default: DATA_DIR/seal.key.
+    #[arg(long, env = "DATAGATE_SEAL_KEY_FILE", global = true)]
+    pub seal_key_file: Option<PathBuf>,
 
     /// Database connections in the pool (1–200).
     #[arg(long, env = "DATAGATE_DB_POOL_SIZE", default_value_t = 16,
@@ -259,6 +295,12 @@ pub struct LimitSettings {
           value_parser = clap::value_parser!(u32).range(0..=100_000), global = true)]
     pub login_rate: u32,
 
+    /// Enterprise registrations an hour from one client address (burst of
+    /// the same size); 0 turns the limit off.
+    #[arg(long, env = "DATAGATE_REGISTER_RATE", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(0..=100_000), global = true)]
+    pub register_rate: u32,
+
     /// Grant access tokens per second for one credential (API key or user
     /// session; burst of the same size); 0 turns the limit off.
     #[arg(long, env = "DATAGATE_TOKEN_RATE", default_value_t = 10_000,
@@ -323,6 +365,10 @@ pub struct Config {
     /// Zero: no background checkpoints.
     pub audit_checkpoint_every: Duration,
     pub login_max_failures: u32,
+    pub login_client_max_failures: u32,
+    pub login_account_max_failures: u32,
+    pub publisher_totp: SecondFactor,
+    pub seal_key_file: PathBuf,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
     pub workers: usize,
@@ -332,6 +378,7 @@ pub struct Config {
     pub upload_idle_timeout: Duration,
     pub header_timeout: Duration,
     pub login_rate: u32,
+    pub register_rate: u32,
     pub token_rate: u32,
     pub trust_forwarded: bool,
     pub query_timeout: Duration,
@@ -383,6 +430,10 @@ impl Settings {
                 secs => Duration::from_secs(secs),
             },
             login_max_failures: self.login_max_failures,
+            login_client_max_failures: self.login_client_max_failures,
+            login_account_max_failures: self.login_account_max_failures,
+            publisher_totp: self.publisher_totp,
+            seal_key_file: self.seal_key_file.clone().unwrap_or_else(|| self.data_dir.join("seal.key")),
             db_pool_size: self.db_pool_size,
             db_timeout: Duration::from_secs(self.db_timeout),
             workers,
@@ -392,6 +443,7 @@ impl Settings {
             upload_idle_timeout: Duration::from_secs(self.limits.upload_idle_timeout),
             header_timeout: Duration::from_secs(self.limits.header_timeout),
             login_rate: self.limits.login_rate,
+            register_rate: self.limits.register_rate,
             token_rate: self.limits.token_rate,
             trust_forwarded: self.limits.trust_forwarded,
             query_timeout: Duration::from_millis(self.limits.query_timeout_ms),
@@ -425,6 +477,7 @@ impl Config {
         Config {
             database,
             jwt_key_file: data_dir.join("jwt-ed25519.pem"),
+            seal_key_file: data_dir.join("seal.key"),
             data_dir,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
@@ -439,6 +492,9 @@ impl Config {
             cache_refresh: Duration::from_millis(500),
             audit_checkpoint_every: Duration::ZERO,
             login_max_failures: 5,
+            login_client_max_failures: 50,
+            login_account_max_failures: 500,
+            publisher_totp: SecondFactor::Optional,
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),
             workers: 2,
@@ -448,6 +504,8 @@ impl Config {
             upload_idle_timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(5),
             login_rate: 60,
+            // Tests register many enterprises from one address.
+            register_rate: 10_000,
             token_rate: 10_000,
             trust_forwarded: false,
             query_timeout: Duration::from_millis(5000),

@@ -140,6 +140,10 @@ impl AppError {
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", Some(detail.into()))
     }
+    /// A 401 with its own problem type (e.g. `second-factor-required`).
+    pub fn unauthorized_as(slug: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, slug, Some(detail.into()))
+    }
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", Some(detail.into()))
     }
@@ -287,6 +291,8 @@ impl AppError {
             "limit-exceeded" => "Query exceeds a limit",
             "query-timeout" => "Query took too long",
             "query-lane-full" => "Too many public searches",
+            "second-factor-required" => "Second factor required",
+            "second-factor-enrolment-required" => "Second factor enrolment required",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }
     }

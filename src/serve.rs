@@ -40,7 +40,20 @@ pub fn prepare(config: &Config) -> Result<Db, String> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    backfill(&db)?;
     Ok(db)
+}
+
+/// Computes what migrations cannot: the look-alike skeletons (Unicode TR 39,
+/// tables SQL lacks) of emails and organisation names written before they
+/// existed. Cheap when there is nothing to do (an indexed NULL lookup).
+pub fn backfill(db: &Db) -> Result<(), String> {
+    let mut conn = db.get().map_err(|e| format!("no database connection: {e}"))?;
+    let filled = crate::db::write_tx(&mut conn, crate::orgs::model::backfill_skeletons).map_err(|e| e.to_string())?;
+    if filled > 0 {
+        tracing::info!(rows = filled, "computed look-alike skeletons of existing emails and names");
+    }
+    Ok(())
 }
 
 /// The application state for a command: the signing key and the file store.

@@ -7,8 +7,11 @@ pub mod extract;
 pub mod jwt;
 pub mod keys;
 pub mod password;
+pub mod second_factor;
 pub mod session;
+pub mod signin;
 pub mod throttle;
+pub mod totp;
 
 pub use extract::{Admin, Caller, Credential, Curator, EnterpriseUser, MaybeCaller, Publisher};
 

@@ -10,25 +10,33 @@ use utoipa::ToSchema;
 use super::extract::{Caller, Credential};
 use super::jwt::{API_AUDIENCE, AccessClaims};
 use super::keys::JwkSet;
-use super::{new_secret, password, secret_hash, throttle};
+use super::signin::{self, Attempt, Policy};
+use super::{new_secret, secret_hash};
 use crate::app::AppState;
 use crate::db::schema::refresh_tokens;
 use crate::db::{DbConn, write_tx};
 use crate::error::{AppError, AppResult};
-use crate::http::Json;
+use crate::http::{Json, RequestId};
 use crate::openapi::responses as r;
 use crate::orgs::types::{OrgSummary, UserOut};
 use crate::orgs::{OrgStatus, Organisation, User, UserId, model};
 
 const REFRESH_PREFIX: &str = "dgr_";
 
-/// Email and password.
+/// Email and password, and a second factor where the account has one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     #[schema(example = "owner@example.cn")]
     pub email: String,
     pub password: String,
+    /// The current 6-digit code of the account's authenticator app
+    /// (RFC 6238); required when the account has a second factor.
+    #[schema(example = "492039")]
+    pub otp: Option<String>,
+    /// One of the account's single-use recovery codes, instead of `otp`.
+    #[schema(example = "k7m2p-xq9rt-4hwza")]
+    pub recovery_code: Option<String>,
 }
 
 /// A refresh token presented for rotation or logout.
@@ -147,11 +155,20 @@ fn suspended() -> AppError {
     )
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password (and a second factor).
 ///
-/// Wrong email and wrong password get the same answer. After repeated failures
-/// for one email, attempts are refused with 429 for a growing period; so are
-/// more than `DATAGATE_LOGIN_RATE` attempts a minute from one client address.
+/// Wrong email and wrong password get the same answer. Failures are counted
+/// per (account, client address) and per client address, each throttled
+/// after a few with a growing wait (429); an account-wide lock is only the
+/// last resort after many failures from many addresses, and its owner can
+/// lift it (`DELETE /me/sign-in-lock`). More than `DATAGATE_LOGIN_RATE`
+/// attempts a minute from one address are refused too.
+///
+/// An account with a second factor must send `otp` or `recovery_code`;
+/// without one the answer is 401 with problem type
+/// `/problems/second-factor-required`. Administrators (and publishers when
+/// `DATAGATE_PUBLISHER_TOTP=required`) who have not enrolled get 401
+/// `/problems/second-factor-enrolment-required`.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_token",
@@ -172,48 +189,22 @@ fn suspended() -> AppError {
 pub async fn create_token(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
+    request_id: RequestId,
     body: Json<TokenRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
-    state.limits.login.check(&state.limits.client_key(&req))?;
-    let TokenRequest { email, password: pw } = body.into_inner();
-    let email = email.trim().to_lowercase();
-    let max_failures = state.config.login_max_failures;
+    let client = state.limits.client_key(&req);
+    state.limits.login.check(&client)?;
+    let TokenRequest { email, password, otp, recovery_code } = body.into_inner();
+    let attempt = Attempt { email, password, otp, recovery_code, client, request_id: Some(request_id.0) };
+    let policy = Policy::from_config(&state.config);
     let ttl = state.config.refresh_token_ttl;
     let now = state.clock.db_now();
+    let st = state.clone();
     let outcome = state
         .db
         .run(move |conn| {
-            if let Some(wait) = throttle::locked_for(conn, &email, now)? {
-                return Ok(Err(AppError::too_many_requests(
-                    wait as u64,
-                    format!("too many failed sign-ins for this account; try again in {wait} s"),
-                )));
-            }
-            let found = model::find_live_user_by_email(conn, &email)?;
-            let found = match found {
-                Some(user) => model::find_live_user(conn, user.id)?,
-                None => None,
-            };
-            let ok = match &found {
-                Some((user, _)) => password::verify(&pw, &user.password_hash),
-                None => {
-                    password::verify(&pw, password::dummy_hash());
-                    false
-                }
-            };
-            write_tx(conn, |conn| match found {
-                Some((user, org)) if ok => {
-                    throttle::clear(conn, &email)?;
-                    if org.status == OrgStatus::Suspended {
-                        return Ok(Err(suspended()));
-                    }
-                    let refresh = issue_refresh(conn, user.id, None, now, ttl)?;
-                    Ok(Ok((user, org, refresh)))
-                }
-                _ => {
-                    throttle::record_failure(conn, &email, max_failures, now)?;
-                    Ok(Err(AppError::unauthorized("invalid email or password")))
-                }
+            signin::sign_in(conn, &policy, &st.seal, attempt, now, |conn, user| {
+                issue_refresh(conn, user.id, None, now, ttl)
             })
         })
         .await??;

@@ -17,6 +17,7 @@ diesel::table! {
         status_changed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        name_skeleton -> Nullable<Text>,
     }
 }
 
@@ -31,6 +32,27 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         removed_at -> Nullable<Timestamp>,
+        email_skeleton -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> Text,
+        secret_sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -370,6 +392,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_keys,
     login_throttle,
+    user_totp,
+    recovery_codes,
     audit_log,
     domains,
     listings,

@@ -30,6 +30,10 @@ use crate::orgs::{OrgId, OrgKind, OrgStatus, Organisation, Role, User, UserId, m
 pub const DEMO_PASSWORD: &str = "datagate-demo-2026";
 pub const DEMO_ADMIN: &str = "admin@demo.datagate.local";
 pub const DEMO_ENTERPRISE_OWNER: &str = "owner@zhisuan-demo.example.cn";
+/// The demo administrator's second factor (TOTP, base32), published like the
+/// password: add it to an authenticator app, or compute codes from it
+/// (`.ci/fuzz`, `bench/setup.py`). A real administrator gets a random one.
+pub const DEMO_ADMIN_TOTP_SECRET: &str = "DATAGATEDEMOADMINONLYNOTASECRET2";
 
 const CATALOGUE: &str = include_str!("catalogue.json");
 
@@ -181,11 +185,16 @@ pub async fn load(state: &AppState) -> Result<DemoSummary, String> {
         state.storage.put_bytes(privacy::visits_csv().into()).await.map_err(|e| format!("demo file: {e:?}"))?;
     let hash = password::hash(DEMO_PASSWORD).map_err(|e| e.to_string())?;
     let now = state.clock.db_now();
+    let seal = state.seal.clone();
     let summary = state
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let (mut summary, publishers) = populate(conn, &catalogue, files, visits, &hash, now)?;
+                let admin = org_model::find_live_user_by_email(conn, DEMO_ADMIN)?
+                    .ok_or_else(|| AppError::internal("demo admin missing"))?;
+                let secret = crate::auth::totp::secret_from_base32(DEMO_ADMIN_TOTP_SECRET)?;
+                crate::auth::totp::store_secret(conn, &seal, admin.id, &secret, true, now)?;
                 let (n, f) =
                     corpora::populate(conn, &demo_corpora, corpus_files, &catalogue.bureaus, &publishers, now)?;
                 summary.corpora = n;

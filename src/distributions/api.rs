@@ -419,6 +419,14 @@ pub async fn upload_distribution_file(
                 "must be 1–255 characters without / \\ \" or control characters",
             ));
         }
+        // A right-to-left override makes `gpj.exe` display as `exe.jpg`;
+        // invisible characters make two names look the same.
+        Some(f) if f.chars().any(crate::orgs::confusable::is_hidden) => {
+            let mut v = crate::error::Validator::new();
+            crate::orgs::confusable::refuse_hidden(&mut v, "file_name", &f);
+            v.finish()?;
+            Some(f)
+        }
         other => other,
     };
     let check_caller = caller.clone();

@@ -53,6 +53,8 @@ impl KeyedLimit {
 pub struct RateLimits {
     /// Sign-ins per client address.
     pub login: KeyedLimit,
+    /// Enterprise registrations per client address.
+    pub register: KeyedLimit,
     /// Grant access tokens per credential.
     pub token_issue: KeyedLimit,
     proxies: TrustedProxies,
@@ -62,8 +64,10 @@ impl RateLimits {
     pub fn from_config(config: &Config) -> Self {
         let login = NonZeroU32::new(config.login_rate).map(Quota::per_minute);
         let tokens = NonZeroU32::new(config.token_rate).map(Quota::per_second);
+        let register = NonZeroU32::new(config.register_rate).map(Quota::per_hour);
         Self {
             login: KeyedLimit::new("sign-in", login),
+            register: KeyedLimit::new("registration", register),
             token_issue: KeyedLimit::new("access-token", tokens),
             proxies: TrustedProxies::new(config.trusted_proxies.clone(), config.trust_forwarded),
         }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::types::{Contact, ContactIn, contact_of, parse_email, parse_phone};
+use super::types::{Contact, ContactIn, contact_of, parse_email, parse_org_name, parse_phone};
 use super::{OrgId, OrgKind, OrgStatus, Organisation, model};
 use crate::app::AppState;
 use crate::audit;
@@ -91,7 +91,10 @@ pub fn is_code(s: &str) -> bool {
 pub async fn create_bureau(state: web::Data<AppState>, admin: Admin, body: Json<NewBureau>) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let mut v = Validator::new();
-    let name = v.text("name", &body.name, 200);
+    let name = parse_org_name(&mut v, "name", &body.name, 200);
+    if let Some(en) = body.name_en.as_deref() {
+        super::confusable::refuse_hidden(&mut v, "name_en", en);
+    }
     let name_en = v.opt_text("name_en", body.name_en.as_deref(), 200);
     let code = body.code.trim().to_string();
     v.check(is_code(&code), "code", "must be 2–40 lower-case letters, digits and inner dashes");
@@ -132,6 +135,10 @@ pub async fn create_bureau(state: web::Data<AppState>, admin: Admin, body: Json<
                 return Err(
                     AppError::conflict("a bureau with this code already exists").with_context(json!({"field": "code"}))
                 );
+            }
+            if model::org_name_lookalike_taken(conn, OrgKind::Bureau, &org.name, None)? {
+                return Err(AppError::conflict("a bureau with this name, or one that looks like it, already exists")
+                    .with_context(json!({"field": "name"})));
             }
             model::insert_org(conn, &org)?;
             audit::record(

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::types::{Contact, ContactIn, NewUser, Reason, UserOut, contact_of, parse_email, parse_phone};
+use super::confusable;
+use super::types::{
+    Contact, ContactIn, NewUser, Reason, UserOut, contact_of, parse_email, parse_org_name, parse_phone,
+};
 use super::uscc::Uscc;
 use super::{OrgId, OrgKind, OrgStatus, Organisation, Role, User, UserId, model};
 use crate::app::AppState;
@@ -99,6 +102,13 @@ pub fn parse_new_user(v: &mut Validator, prefix: &str, u: &NewUser) -> (String, 
 /// The enterprise starts `pending`; a platform administrator verifies it. A
 /// well-shaped code whose check character is wrong is accepted and flagged for
 /// manual review.
+///
+/// A credit code already registered, an owner email already in use and a
+/// name that looks like a registered enterprise's all get one and the same
+/// 409, which says nothing about the other organisation; every path does the
+/// same password hashing first, so the answers take the same time. At most
+/// `DATAGATE_REGISTER_RATE` registrations an hour come from one client
+/// address (429 with `Retry-After`).
 #[utoipa::path(
     tag = "enterprises",
     operation_id = "create_enterprise",
@@ -111,18 +121,24 @@ pub fn parse_new_user(v: &mut Validator, prefix: &str, u: &NewUser) -> (String, 
         (status = 413, response = r::PayloadTooLarge),
         (status = 415, response = r::UnsupportedMediaType),
         (status = 422, response = r::Unprocessable),
+        (status = 429, response = r::TooManyRequests),
         (status = 503, response = r::Unavailable),
     )
 )]
 #[post("/enterprises")]
 pub async fn create_enterprise(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     request_id: RequestId,
     body: Json<RegisterEnterprise>,
 ) -> AppResult<HttpResponse> {
+    state.limits.register.check(&state.limits.client_key(&req))?;
     let body = body.into_inner();
     let mut v = Validator::new();
-    let name = v.text("name", &body.name, 200);
+    let name = parse_org_name(&mut v, "name", &body.name, 200);
+    if let Some(en) = body.name_en.as_deref() {
+        confusable::refuse_hidden(&mut v, "name_en", en);
+    }
     let name_en = v.opt_text("name_en", body.name_en.as_deref(), 200);
     let uscc = v.parse("uscc", Uscc::parse(&body.uscc));
     let contact_name = v.text("contact.name", &body.contact.name, 100);
@@ -167,13 +183,14 @@ pub async fn create_enterprise(
     let (org, owner) = state
         .db
         .write(move |conn| {
-            if let Some(existing) = model::find_org_by_code(conn, OrgKind::Enterprise, org.code.as_deref().unwrap_or_default())? {
-                return Err(AppError::conflict("an enterprise with this unified social credit code is already registered")
-                    .with_context(json!({"field": "uscc", "status": existing.status})));
-            }
-            if model::email_taken(conn, &owner.email)? {
-                return Err(AppError::conflict("this email already belongs to an account")
-                    .with_context(json!({"field": "owner.email"})));
+            // One answer for every clash, checked in full each time, so that
+            // neither the body nor the work done tells which one it was.
+            let code_taken =
+                model::find_org_by_code(conn, OrgKind::Enterprise, org.code.as_deref().unwrap_or_default())?.is_some();
+            let name_taken = model::org_name_lookalike_taken(conn, OrgKind::Enterprise, &org.name, None)?;
+            let email_taken = model::email_taken(conn, &owner.email)?;
+            if code_taken || name_taken || email_taken {
+                return Err(registration_refused());
             }
             model::insert_org(conn, &org)?;
             model::insert_user(conn, &owner)?;
@@ -190,6 +207,15 @@ pub async fn create_enterprise(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/enterprises/{}", org.id)))
         .json(Registration { enterprise: Enterprise::from(&org), owner: UserOut::from(&owner) }))
+}
+
+/// The single answer to a registration that clashes with an existing
+/// account, whichever field clashed.
+fn registration_refused() -> AppError {
+    AppError::conflict(
+        "this registration cannot be accepted: its unified social credit code, its name or its owner's email \
+         is already registered or looks like one that is; if the enterprise is yours, contact the platform operator",
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,6 +2,7 @@
 //! in them.
 
 pub mod bureaus;
+pub mod confusable;
 pub mod enterprises;
 pub mod model;
 pub mod types;

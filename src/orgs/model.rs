@@ -3,14 +3,59 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::confusable;
 use super::{OrgId, OrgKind, OrgStatus, Organisation, Role, User, UserId};
 use crate::db::DbConn;
 use crate::db::schema::{api_keys, organisations, refresh_tokens, users};
 use crate::error::AppResult;
 
+/// Inserts an organisation with the skeleton of its name (for look-alike checks).
 pub fn insert_org(conn: &mut DbConn, org: &Organisation) -> AppResult<()> {
-    diesel::insert_into(organisations::table).values(org).execute(conn)?;
+    diesel::insert_into(organisations::table)
+        .values((org, organisations::name_skeleton.eq(confusable::skeleton(&org.name))))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Whether an organisation of `kind` other than `except` has a name that
+/// looks like `name` (same TR 39 skeleton).
+pub fn org_name_lookalike_taken(
+    conn: &mut DbConn,
+    kind: OrgKind,
+    name: &str,
+    except: Option<OrgId>,
+) -> AppResult<bool> {
+    let mut q = organisations::table
+        .filter(organisations::kind.eq(kind))
+        .filter(organisations::name_skeleton.eq(confusable::skeleton(name)))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(organisations::id.ne(id));
+    }
+    Ok(q.select(organisations::id).first::<OrgId>(conn).optional()?.is_some())
+}
+
+/// Fills in the skeletons of rows written before they existed (or by an
+/// older version); returns how many rows it updated.
+pub fn backfill_skeletons(conn: &mut DbConn) -> AppResult<usize> {
+    let mut updated = 0;
+    let orgs: Vec<(OrgId, String)> = organisations::table
+        .filter(organisations::name_skeleton.is_null())
+        .select((organisations::id, organisations::name))
+        .load(conn)?;
+    for (id, name) in orgs {
+        updated += diesel::update(organisations::table.find(id))
+            .set(organisations::name_skeleton.eq(confusable::skeleton(&name)))
+            .execute(conn)?;
+    }
+    let people: Vec<(UserId, String)> =
+        users::table.filter(users::email_skeleton.is_null()).select((users::id, users::email)).load(conn)?;
+    for (id, email) in people {
+        updated += diesel::update(users::table.find(id))
+            .set(users::email_skeleton.eq(confusable::skeleton(&email)))
+            .execute(conn)?;
+    }
+    Ok(updated)
 }
 
 pub fn find_org(conn: &mut DbConn, id: OrgId) -> AppResult<Option<Organisation>> {
@@ -87,8 +132,11 @@ pub fn change_status(
     Ok(n == 1)
 }
 
+/// Inserts a user with the skeleton of their email (for look-alike checks).
 pub fn insert_user(conn: &mut DbConn, user: &User) -> AppResult<()> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values((user, users::email_skeleton.eq(confusable::skeleton(&user.email))))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -102,8 +150,20 @@ pub fn find_live_user_by_email(conn: &mut DbConn, email: &str) -> AppResult<Opti
         .optional()?)
 }
 
+/// Whether a live user has this email or one that looks like it (same
+/// TR 39 skeleton: case, width, accents, Cyrillic look-alikes, invisible
+/// characters).
 pub fn email_taken(conn: &mut DbConn, email: &str) -> AppResult<bool> {
-    Ok(find_live_user_by_email(conn, email)?.is_some())
+    if find_live_user_by_email(conn, email)?.is_some() {
+        return Ok(true);
+    }
+    let alike: Option<UserId> = users::table
+        .filter(users::email_skeleton.eq(confusable::skeleton(email)))
+        .filter(users::removed_at.is_null())
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    Ok(alike.is_some())
 }
 
 /// A live user with their organisation.

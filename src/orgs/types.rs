@@ -89,13 +89,32 @@ pub struct Reason {
     pub reason: String,
 }
 
-/// A lower-cased, plausibly deliverable email address.
+/// A normalised (NFKC, case-folded), plausibly deliverable email address
+/// without invisible or bidi control characters.
 pub fn parse_email(v: &mut Validator, field: &str, raw: &str) -> String {
-    let email = raw.trim().to_lowercase();
+    let raw = raw.trim();
+    let before = v.is_empty();
+    super::confusable::refuse_hidden(v, field, raw);
+    if before && !v.is_empty() {
+        return raw.to_string();
+    }
+    let email = normalise_email(raw);
     if email.len() > 254 || !email_address::EmailAddress::is_valid(&email) || !email.contains('.') {
         v.add(field, "is not a valid email address");
     }
     email
+}
+
+/// How emails are stored and compared: trimmed, NFKC, case-folded.
+pub fn normalise_email(raw: &str) -> String {
+    super::confusable::fold(raw.trim())
+}
+
+/// An organisation's name: text of at most `max` characters, without
+/// invisible or bidi control characters.
+pub fn parse_org_name(v: &mut Validator, field: &str, raw: &str, max: usize) -> String {
+    super::confusable::refuse_hidden(v, field, raw);
+    v.text(field, raw, max)
 }
 
 /// A phone number: digits with the usual separators and an optional leading +.

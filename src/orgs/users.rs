@@ -80,8 +80,10 @@ async fn add(state: &AppState, actor: Actor, org: OrgId, kind: OrgKind, role: Ro
         .write(move |conn| {
             model::find_org_of_kind(conn, org, kind)?.ok_or_else(|| AppError::not_found(kind.as_str()))?;
             if model::email_taken(conn, &user.email)? {
-                return Err(AppError::conflict("this email already belongs to an account")
-                    .with_context(json!({"field": "email"})));
+                return Err(AppError::conflict(
+                    "this email, or one that looks like it, cannot be used for a new account; choose another",
+                )
+                .with_context(json!({"field": "email"})));
             }
             model::insert_user(conn, &user)?;
             audit::record(

@@ -108,11 +108,15 @@ async fn state_changes_leave_entries_with_actor_target_and_request_id() {
         .json();
 
     let all = app.audit(&admin, "").await;
-    assert_eq!(all["total"], 4);
-    assert_eq!(seqs(&all), [4, 3, 2, 1], "newest first");
-    assert_eq!(actions(&all), ["api_key.create", "enterprise.verify", "enterprise.register", "admin.create"]);
+    // Sign-ins are audited too (issue 20): the administrator's and the owner's.
+    assert_eq!(all["total"], 6);
+    assert_eq!(seqs(&all), [6, 5, 4, 3, 2, 1], "newest first");
+    assert_eq!(
+        actions(&all),
+        ["api_key.create", "auth.sign_in", "enterprise.verify", "enterprise.register", "auth.sign_in", "admin.create"]
+    );
     assert!(all.get("next_cursor").is_none());
-    let [key_e, verify_e, register_e, admin_e] = &items(&all)[..] else { panic!("four entries") };
+    let [key_e, _, verify_e, register_e, _, admin_e] = &items(&all)[..] else { panic!("six entries") };
 
     assert_eq!(verify_e["actor_user_id"], admin.user_id.as_str());
     assert_eq!(verify_e["actor_org_id"], admin.org_id.as_str());
@@ -141,15 +145,15 @@ async fn state_changes_leave_entries_with_actor_target_and_request_id() {
     assert_eq!(count(app.audit(&admin, "?action=enterprise").await).0, 0, "without the dot, exact");
     assert_eq!(
         count(app.audit(&admin, &format!("?actor={}", owner.user_id)).await).1,
-        ["api_key.create", "enterprise.register"]
+        ["api_key.create", "auth.sign_in", "enterprise.register"]
     );
-    assert_eq!(count(app.audit(&admin, &format!("?organisation={enterprise}")).await).0, 2);
-    assert_eq!(count(app.audit(&admin, &format!("?organisation={}", admin.org_id)).await).0, 1);
+    assert_eq!(count(app.audit(&admin, &format!("?organisation={enterprise}")).await).0, 3);
+    assert_eq!(count(app.audit(&admin, &format!("?organisation={}", admin.org_id)).await).0, 2);
     assert_eq!(count(app.audit(&admin, &format!("?target_type=organisation&target_id={enterprise}")).await).0, 2);
     assert_eq!(count(app.audit(&admin, "?target_type=api_key").await).0, 1);
     let (since, until) = (q(&t1.to_rfc3339()), q(&t1.to_rfc3339()));
-    assert_eq!(count(app.audit(&admin, &format!("?since={since}")).await).0, 2);
-    assert_eq!(count(app.audit(&admin, &format!("?until={until}")).await).0, 2);
+    assert_eq!(count(app.audit(&admin, &format!("?since={since}")).await).0, 3);
+    assert_eq!(count(app.audit(&admin, &format!("?until={until}")).await).0, 3);
     let window = format!("?since={}&until={until}&action=enterprise.", q(&t0.to_rfc3339()));
     assert_eq!(count(app.audit(&admin, &window).await).1, ["enterprise.register"]);
 
@@ -158,14 +162,14 @@ async fn state_changes_leave_entries_with_actor_target_and_request_id() {
     let mut query = "?limit=1".to_string();
     loop {
         let page = app.audit(&admin, &query).await;
-        assert_eq!((page["total"].as_i64(), page["limit"].as_i64()), (Some(4), Some(1)));
+        assert_eq!((page["total"].as_i64(), page["limit"].as_i64()), (Some(6), Some(1)));
         seen.extend(seqs(&page));
         match page["next_cursor"].as_str() {
             Some(c) => query = format!("?limit=1&cursor={c}"),
             None => break,
         }
     }
-    assert_eq!(seen, [4, 3, 2, 1]);
+    assert_eq!(seen, [6, 5, 4, 3, 2, 1]);
 }
 
 #[actix_web::test]
@@ -216,7 +220,7 @@ async fn an_untouched_chain_verifies_intact_up_to_the_newest_entry() {
     let all = app.audit(&admin, "?limit=100").await;
     let entries = items(&all);
     assert_eq!(v, json!({"intact": true, "entries": all["total"], "head_hash": entries[0]["hash"]}));
-    assert_eq!(v["entries"], 4);
+    assert_eq!(v["entries"], 6, "two sign-ins among them");
     // Each entry links to the one before it.
     for pair in entries.windows(2) {
         assert_eq!(pair[0]["prev_hash"], pair[1]["hash"]);
@@ -230,7 +234,7 @@ async fn the_triggers_refuse_changes_and_an_edited_entry_is_the_first_broken_one
     let admin = app.admin().await;
     app.verified_enterprise(&admin, "甲公司").await;
     app.register("乙公司").await;
-    assert_eq!(app.verify_chain(&admin).await["entries"], 4);
+    assert_eq!(app.verify_chain(&admin).await["entries"], 6);
 
     for sql in ["UPDATE audit_log SET summary = '{}' WHERE seq = 3", "DELETE FROM audit_log WHERE seq = 3"] {
         let err = app.sql(sql).await.expect_err(sql);
@@ -243,11 +247,12 @@ async fn the_triggers_refuse_changes_and_an_edited_entry_is_the_first_broken_one
     assert_eq!(app.verify_chain(&admin).await["intact"], true);
 
     app.disable_audit_triggers().await;
-    app.sql(r#"UPDATE audit_log SET summary = '{"reason": "forged"}' WHERE seq = 3"#).await.expect("edited");
+    // Entry 4 is the verification (1 admin.create, 2 its sign-in, 3 register).
+    app.sql(r#"UPDATE audit_log SET summary = '{"reason": "forged"}' WHERE seq = 4"#).await.expect("edited");
     let v = app.verify_chain(&admin).await;
     assert_eq!(v["intact"], false, "{v}");
-    assert_eq!(v["first_broken_seq"], 3);
-    assert_eq!(v["entries_checked"], 2);
+    assert_eq!(v["first_broken_seq"], 4);
+    assert_eq!(v["entries_checked"], 3);
     assert!(v["reason"].as_str().unwrap().contains("edited"), "{v}");
     // The list still shows the entry as it now reads.
     let e = app.audit(&admin, "?action=enterprise.verify").await;
@@ -284,7 +289,8 @@ async fn concurrent_writers_do_not_fork_the_chain() {
     for r in created {
         r.expect(201);
     }
-    let expected = 1 + 4 * 2 + 20;
+    // admin.create and its sign-in; register, verify and a sign-in per enterprise.
+    let expected = 2 + 4 * 3 + 20;
     let v = app.verify_chain(&admin).await;
     assert_eq!((&v["intact"], &v["entries"]), (&json!(true), &json!(expected)), "{v}");
     let all = app.audit(&admin, "?limit=100").await;
@@ -302,7 +308,7 @@ async fn the_command_line_verifies_and_exits_non_zero_when_broken() {
 
     let (code, out, err) = app.cli_verify(app.database_url()).await;
     assert_eq!(code, Some(0), "stdout: {out}\nstderr: {err}");
-    assert_eq!(out, format!("intact, 3 entries, head hash {head}"));
+    assert_eq!(out, format!("intact, 5 entries, head hash {head}"));
 
     app.disable_audit_triggers().await;
     app.sql("UPDATE audit_log SET actor_user_id = NULL WHERE seq = 3").await.expect("edited");

@@ -94,6 +94,10 @@ const ROWS: &[Row] = &[
     row("refresh_token", "POST", "/api/v1/auth/refresh", Json(r#"{"refresh_token": "<new_refresh_a>"}"#), [200, 200, 200, 200, 200, 200, 200, 200]),
     row("delete_session", "POST", "/api/v1/auth/logout", Json(r#"{"refresh_token": "<new_refresh_a>"}"#), [204, 204, 204, 204, 204, 204, 204, 204]),
     row("get_me", "GET", "/api/v1/me", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
+    row("start_totp", "POST", "/api/v1/me/totp", Json("{}"), [401, 200, 200, 200, 403, 200, 200, 409]),
+    row("confirm_totp", "POST", "/api/v1/me/totp/confirm", Json(r#"{"code": "not-a-code"}"#), [401, 422, 422, 422, 403, 422, 422, 409]),
+    row("disable_totp", "POST", "/api/v1/me/totp/disable", Json(r#"{"code": "not-a-code"}"#), [401, 409, 409, 409, 403, 409, 409, 409]),
+    row("delete_sign_in_lock", "DELETE", "/api/v1/me/sign-in-lock", NONE, [401, 204, 204, 204, 403, 204, 204, 204]),
     row("get_jwks", "GET", "/.well-known/jwks.json", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
     // api keys
     row("create_api_key", "POST", "/api/v1/api-keys", Json(r#"{"name": "matrix"}"#), [401, 403, 201, 201, 403, 201, 201, 201]),

@@ -102,21 +102,29 @@ impl Drop for Cluster {
 
 /// Migrates and creates an administrator, as `datagate migrate` and
 /// `datagate admin create` would.
-async fn prepare(url: &str, data_dir: &Path) -> String {
+async fn prepare(url: &str, data_dir: &Path) -> Session {
     let url = url.to_string();
     let email = format!("admin-{}@city.gov.cn", short_id());
     let e = email.clone();
-    let _ = data_dir;
-    actix_web::web::block(move || {
+    // The seal key the served binary will load (DATA_DIR/seal.key).
+    let seal = datagate::auth::totp::SealKey::load_or_create(&data_dir.join("seal.key")).expect("seal key");
+    let (_, factor) = actix_web::web::block(move || {
         let db = Db::new(DbUrl::Postgres(url), &PoolSettings { max_size: 2, connect_timeout: Duration::from_secs(5) })
             .expect("pool");
         db.migrate().expect("migrations");
         let mut conn = db.get().expect("connection");
-        datagate::cli::create_admin_in(&mut conn, &SharedClock::system(), &e, PASSWORD, None).expect("admin");
+        datagate::cli::create_admin_in(&mut conn, &SharedClock::system(), &seal, &e, PASSWORD, None).expect("admin")
     })
     .await
     .expect("blocking");
-    email
+    Session {
+        token: String::new(),
+        refresh: String::new(),
+        user_id: String::new(),
+        org_id: String::new(),
+        email,
+        factor: Some(std::sync::Arc::new(Factor::new(&factor.secret, factor.recovery_codes))),
+    }
 }
 
 #[actix_web::test]
@@ -127,9 +135,9 @@ async fn with_postgresql_stopped_requests_get_503_and_the_service_recovers_by_it
     };
     cluster.start();
     let data_dir = tempfile::tempdir().expect("data dir");
-    let email = prepare(&cluster.url(), data_dir.path()).await;
+    let admin = prepare(&cluster.url(), data_dir.path()).await;
     let dg = Datagate::start(&cluster.url(), data_dir.path(), &[("DATAGATE_DB_TIMEOUT", "1")]).await;
-    let token = dg.login(&email).await;
+    let token = dg.login_as(&admin).await;
     let mut acknowledged = Vec::new();
     for code in ["sh-edu", "sh-health", "sh-tourism"] {
         let body = json!({"name": format!("测试局 {code}"), "code": code});

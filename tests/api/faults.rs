@@ -190,7 +190,7 @@ async fn approvals_killed_at_random_moments_leave_grant_and_audit_together() {
         if round > 0 {
             dg.restart().await;
         }
-        let token = dg.login(&admin.email).await;
+        let token = dg.login_as(&admin).await;
         let (requests, _, _) = snapshot(&app).await;
         let pending: Vec<String> =
             requests.into_iter().filter(|(_, state)| state == "submitted").map(|(id, _)| id).collect();

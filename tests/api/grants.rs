@@ -330,7 +330,7 @@ async fn a_grant_expires_by_time_alone() {
     // No background job ran: time alone decides.
     let g = w.app.get(&format!("/api/v1/grants/{gid}"), Some(&w.key)).await.json();
     assert_eq!(g["state"], "expired");
-    let admin = w.app.session(&w.admin.email).await;
+    let admin = w.app.relogin(&w.admin).await;
     let p = w.app.post(&format!("/api/v1/grants/{gid}/access-tokens"), Some(&w.key), json!({})).await.problem(403);
     assert_eq!(p["context"]["grant_state"], "expired");
     w.app.get(&file_url(&w), Some(t["access_token"].as_str().unwrap())).await.problem(401);
@@ -580,7 +580,7 @@ async fn overdue_requests_and_reports_are_listed_for_admins_and_the_bureau() {
     let pending = w.app.post("/api/v1/access-requests", Some(&w.key), b).await.expect(201).json();
     assert_eq!(w.app.get("/api/v1/access-requests?overdue=true", Some(&w.admin.token)).await.json()["total"], 0);
     w.app.clock.advance(Duration::days(16));
-    let (admin, edu) = (w.app.session(&w.admin.email).await, w.app.session(&w.edu.email).await);
+    let (admin, edu) = (w.app.relogin(&w.admin).await, w.app.session(&w.edu.email).await);
     let overdue = w.app.get("/api/v1/access-requests?overdue=true", Some(&admin.token)).await.json();
     assert_eq!(overdue["total"], 1);
     assert_eq!(overdue["items"][0]["id"], pending["id"]);
@@ -589,7 +589,7 @@ async fn overdue_requests_and_reports_are_listed_for_admins_and_the_bureau() {
     // The grant's first report (every 90 days) is not due yet, then it is.
     assert_eq!(w.app.get("/api/v1/grants?report_overdue=true", Some(&admin.token)).await.json()["total"], 0);
     w.app.clock.advance(Duration::days(75));
-    let (admin, edu) = (w.app.session(&w.admin.email).await, w.app.session(&w.edu.email).await);
+    let (admin, edu) = (w.app.relogin(&w.admin).await, w.app.session(&w.edu.email).await);
     let due = w.app.get("/api/v1/grants?report_overdue=true", Some(&edu.token)).await.json();
     assert_eq!(due["total"], 1);
     assert_eq!(due["items"][0]["id"], grant["id"]);

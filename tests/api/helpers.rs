@@ -101,6 +101,50 @@ pub struct Session {
     pub user_id: String,
     pub org_id: String,
     pub email: String,
+    /// The second factor of an administrator (or anyone enrolled).
+    pub factor: Option<Arc<Factor>>,
+}
+
+/// A second factor a test holds: the TOTP secret and unused recovery codes.
+#[derive(Debug)]
+pub struct Factor {
+    pub secret: Vec<u8>,
+    recovery: std::sync::Mutex<Vec<String>>,
+    used_steps: std::sync::Mutex<std::collections::HashSet<u64>>,
+}
+
+impl Factor {
+    pub fn new(secret_base32: &str, recovery: Vec<String>) -> Self {
+        Factor {
+            secret: datagate::auth::totp::secret_from_base32(secret_base32).expect("base32 secret"),
+            recovery: std::sync::Mutex::new(recovery),
+            used_steps: Default::default(),
+        }
+    }
+
+    /// The sign-in fields for a sign-in at `unix` seconds: the app's code
+    /// for a time step not used yet, else a recovery code (a code works once).
+    pub fn sign_in_fields(&self, unix: i64) -> (&'static str, String) {
+        let unix = unix.max(0) as u64;
+        let mut used = self.used_steps.lock().expect("lock");
+        for step in [unix / 30, unix / 30 + 1] {
+            if used.insert(step) {
+                return ("otp", datagate::auth::totp::code_at(&self.secret, step * 30));
+            }
+        }
+        let code = self.recovery.lock().expect("lock").pop().expect("a recovery code left");
+        ("recovery_code", code)
+    }
+
+    /// One unused recovery code, taken from the book.
+    pub fn recovery_code(&self) -> String {
+        self.recovery.lock().expect("lock").pop().expect("a recovery code left")
+    }
+
+    /// The app's code at `unix` seconds.
+    pub fn code(&self, unix: i64) -> String {
+        datagate::auth::totp::code_at(&self.secret, unix.max(0) as u64)
+    }
 }
 
 /// A response read whole.
@@ -242,7 +286,21 @@ impl TestApp {
 
     /// Signs in and describes the session.
     pub async fn session(&self, email: &str) -> Session {
-        let tokens = self.login(email, PASSWORD).await.expect(200).json();
+        self.session_with(email, None).await
+    }
+
+    /// Signs in again as `s` (with its second factor, if it has one).
+    pub async fn relogin(&self, s: &Session) -> Session {
+        self.session_with(&s.email, s.factor.clone()).await
+    }
+
+    async fn session_with(&self, email: &str, factor: Option<Arc<Factor>>) -> Session {
+        let mut body = json!({"email": email, "password": PASSWORD});
+        if let Some(f) = &factor {
+            let (field, code) = f.sign_in_fields(self.state.clock.now().timestamp());
+            body[field] = json!(code);
+        }
+        let tokens = self.post("/api/v1/auth/token", None, body).await.expect(200).json();
         let token = tokens["access_token"].as_str().expect("access token").to_string();
         let me = self.get("/api/v1/me", Some(&token)).await.expect(200).json();
         Session {
@@ -251,6 +309,7 @@ impl TestApp {
             user_id: me["user"]["id"].as_str().expect("user id").to_string(),
             org_id: me["organisation"]["id"].as_str().expect("org id").to_string(),
             email: email.to_string(),
+            factor,
         }
     }
 
@@ -259,14 +318,16 @@ impl TestApp {
         let email = format!("admin-{}@city.gov.cn", short_id());
         let db = self.state.db.clone();
         let clock = self.state.clock.clone();
+        let seal = self.state.seal.clone();
         let e = email.clone();
-        web::block(move || {
+        let (_, factor) = web::block(move || {
             let mut conn = db.get().expect("connection");
-            datagate::cli::create_admin_in(&mut conn, &clock, &e, PASSWORD, None).expect("admin created");
+            datagate::cli::create_admin_in(&mut conn, &clock, &seal, &e, PASSWORD, None).expect("admin created")
         })
         .await
         .expect("blocking");
-        self.session(&email).await
+        let factor = Arc::new(Factor::new(&factor.secret, factor.recovery_codes));
+        self.session_with(&email, Some(factor)).await
     }
 
     /// Registers an enterprise; returns its id and the owner's email.

@@ -38,4 +38,5 @@ mod profile_memory;
 mod profiles;
 mod search;
 mod sec_query;
+mod sec_signin;
 mod sec_tokens;

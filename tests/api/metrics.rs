@@ -87,7 +87,7 @@ async fn the_request_log_is_one_json_line_per_request_without_secrets() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let dg = Datagate::start(&app.database_url(), &app.data_dir(), &[("DATAGATE_LOG_FORMAT", "json")]).await;
-    let token = dg.login(&admin.email).await;
+    let token = dg.login_as(&admin).await;
     let client = awc::Client::default();
     let mut res = client
         .get(dg.url("/api/v1/enterprises"))

@@ -133,8 +133,13 @@ async fn the_demo_catalogue_is_populated_searchable_and_downloadable() {
     assert!(downloaded && refused);
     // The demo refuses a database that is not empty.
     assert!(datagate::demo::load(&app.state).await.is_err());
-    // Demo accounts sign in.
-    app.login(datagate::demo::DEMO_ADMIN, datagate::demo::DEMO_PASSWORD).await.expect(200);
+    // Demo accounts sign in; the administrator with the published second factor.
+    app.login(datagate::demo::DEMO_ADMIN, datagate::demo::DEMO_PASSWORD).await.problem(401);
+    let secret = datagate::auth::totp::secret_from_base32(datagate::demo::DEMO_ADMIN_TOTP_SECRET).unwrap();
+    let otp = datagate::auth::totp::code_at(&secret, app.state.clock.now().timestamp() as u64);
+    let body =
+        serde_json::json!({"email": datagate::demo::DEMO_ADMIN, "password": datagate::demo::DEMO_PASSWORD, "otp": otp});
+    app.post("/api/v1/auth/token", None, body).await.expect(200);
 }
 
 #[actix_web::test]

@@ -44,7 +44,10 @@ pub fn removal(config: &Config, name: &'static str) -> Cookie<'static> {
 
 /// Starts a session for a person who has just proved who they are (the
 /// sign-in form calls this after the password and second-factor checks) and
-/// returns the cookie to set.
+/// returns the cookie to set. The sign-in form must prove it through
+/// `crate::auth::signin::sign_in` (throttling, second factor, audit), e.g.
+/// with `store::create` as its `issue` step, never by checking a password
+/// itself.
 pub async fn start(state: &AppState, user: UserId) -> Result<Cookie<'static>, AppError> {
     let now = state.clock.db_now();
     let max = state.config.portal.session_max;
