@@ -447,7 +447,7 @@ impl Settings {
             token_rate: self.limits.token_rate,
             trust_forwarded: self.limits.trust_forwarded,
             query_timeout: Duration::from_millis(self.limits.query_timeout_ms),
-            query_slots: self.limits.query_slots.unwrap_or((self.db_pool_size / 4).max(1)),
+            query_slots: self.limits.query_slots.unwrap_or_else(|| default_query_slots(self.db_pool_size)),
             query_wait: Duration::from_millis(self.limits.query_wait_ms),
             trusted_proxies: parse_proxies(&self.limits.trusted_proxies)
                 .map_err(|e| format!("DATAGATE_TRUSTED_PROXIES: {e}"))?,
@@ -516,4 +516,13 @@ impl Config {
             portal: PortalConfig::defaults(),
         }
     }
+}
+
+/// The query lane's default: a quarter of the pool, and at most half the CPU
+/// cores — heavy searches on SQLite (in this process) or on a PostgreSQL on
+/// the same machine must not take every core from sign-in and downloads. A
+/// PostgreSQL on its own machine can take more: set DATAGATE_QUERY_SLOTS.
+fn default_query_slots(pool_size: u32) -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    (pool_size / 4).min(cores / 2).max(1)
 }

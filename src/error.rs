@@ -292,6 +292,7 @@ impl AppError {
             "query-timeout" => "Query took too long",
             "query-lane-full" => "Too many public searches",
             "second-factor-required" => "Second factor required",
+            "api-key-not-allowed" => "API keys not allowed for this account",
             "second-factor-enrolment-required" => "Second factor enrolment required",
             _ => self.status.canonical_reason().unwrap_or("Error"),
         }

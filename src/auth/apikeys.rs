@@ -158,6 +158,13 @@ pub async fn create_api_key(
     body: Json<NewApiKey>,
 ) -> AppResult<HttpResponse> {
     ensure_session(&caller)?;
+    if super::signin::Policy::from_config(&state.config).requires_second_factor(&caller.user, &caller.org) {
+        return Err(AppError::forbidden_as(
+            "api-key-not-allowed",
+            "accounts that must sign in with a second factor (administrators; publishers where it is required) \
+             act through sessions only: an API key would bypass the second factor",
+        ));
+    }
     let body = body.into_inner();
     let now = state.clock.db_now();
     let mut v = Validator::new();

@@ -123,6 +123,16 @@ pub async fn authenticate_token(req: &HttpRequest, token: String) -> Result<Call
             "your organisation is suspended; its tokens and API keys do not work until it is reinstated",
         ));
     }
+    // An API key never stands in for a second factor: the accounts that must
+    // sign in with one (administrators; publishers where it is required)
+    // act only through sessions, also with a key made before the rule.
+    if matches!(caller.credential, Credential::ApiKey(_))
+        && super::signin::Policy::from_config(&state.config).requires_second_factor(&caller.user, &caller.org)
+    {
+        return Err(AppError::unauthorized(
+            "API keys do not work for accounts that must sign in with a second factor; sign in with it",
+        ));
+    }
     req.extensions_mut().insert(CallerTag {
         org_id: caller.org.id.to_string(),
         org_kind: caller.org.kind.to_string(),

@@ -18,6 +18,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         name_skeleton -> Nullable<Text>,
+        name_en_skeleton -> Nullable<Text>,
     }
 }
 

@@ -136,7 +136,7 @@ pub async fn create_bureau(state: web::Data<AppState>, admin: Admin, body: Json<
                     AppError::conflict("a bureau with this code already exists").with_context(json!({"field": "code"}))
                 );
             }
-            if model::org_name_lookalike_taken(conn, OrgKind::Bureau, &org.name, None)? {
+            if model::org_name_lookalike_taken(conn, OrgKind::Bureau, &org.name, org.name_en.as_deref(), None)? {
                 return Err(AppError::conflict("a bureau with this name, or one that looks like it, already exists")
                     .with_context(json!({"field": "name"})));
             }

@@ -187,7 +187,7 @@ pub async fn create_enterprise(
             // neither the body nor the work done tells which one it was.
             let code_taken =
                 model::find_org_by_code(conn, OrgKind::Enterprise, org.code.as_deref().unwrap_or_default())?.is_some();
-            let name_taken = model::org_name_lookalike_taken(conn, OrgKind::Enterprise, &org.name, None)?;
+            let name_taken = model::org_name_lookalike_taken(conn, OrgKind::Enterprise, &org.name, org.name_en.as_deref(), None)?;
             let email_taken = model::email_taken(conn, &owner.email)?;
             if code_taken || name_taken || email_taken {
                 return Err(registration_refused());

@@ -12,22 +12,32 @@ use crate::error::AppResult;
 /// Inserts an organisation with the skeleton of its name (for look-alike checks).
 pub fn insert_org(conn: &mut DbConn, org: &Organisation) -> AppResult<()> {
     diesel::insert_into(organisations::table)
-        .values((org, organisations::name_skeleton.eq(confusable::skeleton(&org.name))))
+        .values((
+            org,
+            organisations::name_skeleton.eq(confusable::skeleton(&org.name)),
+            organisations::name_en_skeleton.eq(org.name_en.as_deref().map(confusable::skeleton)),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
-/// Whether an organisation of `kind` other than `except` has a name that
-/// looks like `name` (same TR 39 skeleton).
+/// Whether an organisation of `kind` other than `except` has a name, Chinese
+/// or English, that looks like `name` or `name_en` (same TR 39 skeleton).
 pub fn org_name_lookalike_taken(
     conn: &mut DbConn,
     kind: OrgKind,
     name: &str,
+    name_en: Option<&str>,
     except: Option<OrgId>,
 ) -> AppResult<bool> {
+    let skeletons: Vec<String> = std::iter::once(name).chain(name_en).map(confusable::skeleton).collect();
     let mut q = organisations::table
         .filter(organisations::kind.eq(kind))
-        .filter(organisations::name_skeleton.eq(confusable::skeleton(name)))
+        .filter(
+            organisations::name_skeleton
+                .eq_any(skeletons.clone())
+                .or(organisations::name_en_skeleton.eq_any(skeletons)),
+        )
         .into_boxed();
     if let Some(id) = except {
         q = q.filter(organisations::id.ne(id));
@@ -46,6 +56,16 @@ pub fn backfill_skeletons(conn: &mut DbConn) -> AppResult<usize> {
     for (id, name) in orgs {
         updated += diesel::update(organisations::table.find(id))
             .set(organisations::name_skeleton.eq(confusable::skeleton(&name)))
+            .execute(conn)?;
+    }
+    let english: Vec<(OrgId, Option<String>)> = organisations::table
+        .filter(organisations::name_en_skeleton.is_null())
+        .filter(organisations::name_en.is_not_null())
+        .select((organisations::id, organisations::name_en))
+        .load(conn)?;
+    for (id, name_en) in english {
+        updated += diesel::update(organisations::table.find(id))
+            .set(organisations::name_en_skeleton.eq(name_en.as_deref().map(confusable::skeleton)))
             .execute(conn)?;
     }
     let people: Vec<(UserId, String)> =

@@ -100,7 +100,7 @@ const ROWS: &[Row] = &[
     row("delete_sign_in_lock", "DELETE", "/api/v1/me/sign-in-lock", NONE, [401, 204, 204, 204, 403, 204, 204, 204]),
     row("get_jwks", "GET", "/.well-known/jwks.json", NONE, [200, 200, 200, 200, 200, 200, 200, 200]),
     // api keys
-    row("create_api_key", "POST", "/api/v1/api-keys", Json(r#"{"name": "matrix"}"#), [401, 403, 201, 201, 403, 201, 201, 201]),
+    row("create_api_key", "POST", "/api/v1/api-keys", Json(r#"{"name": "matrix"}"#), [401, 403, 201, 201, 403, 201, 201, 403]),
     row("list_api_keys", "GET", "/api/v1/api-keys", NONE, [401, 200, 200, 200, 403, 200, 200, 200]),
     row("delete_api_key", "DELETE", "/api/v1/api-keys/<new_key_a>", NONE, [401, 403, 204, 404, 403, 404, 404, 404]),
     // enterprises

@@ -394,7 +394,8 @@ pub fn valid_uscc() -> String {
 pub fn registration(name: &str, uscc: &str, owner_email: &str) -> Value {
     json!({
         "name": name,
-        "name_en": "Test AI Co., Ltd.",
+        // English names are checked for look-alikes too: one of its own.
+        "name_en": format!("Test AI Co. {}", short_id()),
         "uscc": uscc,
         "contact": {"name": "王明", "phone": "+86 21 5555 0100", "email": "contact@example.cn"},
         "owner": {"email": owner_email, "password": PASSWORD, "display_name": "Owner"}

@@ -120,6 +120,32 @@ async fn look_alike_organisation_names_are_refused() {
 }
 
 #[actix_web::test]
+async fn look_alike_english_names_are_refused_too() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut first = registration("甲公司", &valid_uscc(), "a@zs.cn");
+    first["name_en"] = json!("Shanghai Zhisuan Future Technology Co., Ltd.");
+    app.post("/api/v1/enterprises", None, first).await.expect(201);
+    for (i, alike) in [
+        "Shanghai Zhisuan Future Technology Co., Ltd.",
+        "Shanghai Zhisu\u{430}n Future Technology Co., Ltd.",
+        "\u{FF33}hanghai Zhisuan Future Technology Co., Ltd.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body = registration(&format!("乙{i}公司"), &valid_uscc(), &format!("b{i}@zs.cn"));
+        body["name_en"] = json!(alike);
+        app.post("/api/v1/enterprises", None, body).await.problem(409);
+    }
+    app.bureau(&admin, "sh-edu").await;
+    for alike in ["Bureau sh-edu", "Bureau sh-\u{435}du"] {
+        let body = json!({"name": "另一个局", "name_en": alike, "code": "sh-other"});
+        app.post("/api/v1/bureaus", Some(&admin.token), body).await.problem(409);
+    }
+}
+
+#[actix_web::test]
 async fn bidi_controls_are_refused_in_uploaded_file_names() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -366,4 +392,34 @@ async fn skeletons_of_rows_written_before_them_are_backfilled_at_start() {
     app.post("/api/v1/enterprises", None, body).await.problem(409);
     let body = registration("\u{410}cme 甲公司", &valid_uscc(), "other@example.cn");
     app.post("/api/v1/enterprises", None, body).await.problem(409);
+}
+
+#[actix_web::test]
+async fn an_api_key_never_stands_in_for_the_second_factor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // An administrator signed in with the second factor cannot make a key
+    // that would act without it.
+    let p = app.post("/api/v1/api-keys", Some(&admin.token), json!({"name": "ops"})).await.problem(403);
+    assert_eq!(p["type"], "/problems/api-key-not-allowed", "{p}");
+    // A key that already belongs to an administrator (made before the rule;
+    // here an enterprise key moved over by SQL) no longer works.
+    let owner = app.verified_enterprise(&admin, "甲公司").await;
+    let key = app.post("/api/v1/api-keys", Some(&owner.token), json!({"name": "k"})).await.expect(201).json();
+    let secret = key["secret"].as_str().unwrap().to_string();
+    app.get("/api/v1/me", Some(&secret)).await.expect(200);
+    app.sql(&format!(
+        "UPDATE api_keys SET user_id = '{}', organisation_id = '{}' WHERE id = '{}'",
+        admin.user_id,
+        admin.org_id,
+        key["id"].as_str().unwrap()
+    ))
+    .await
+    .unwrap();
+    app.get("/api/v1/me", Some(&secret)).await.problem(401);
+    app.post("/api/v1/bureaus", Some(&secret), json!({"code": "x", "name": "某局"})).await.problem(401);
+    // Publishers keep their keys while their second factor is optional.
+    let b = app.bureau(&admin, "sh-edu").await;
+    let publisher = app.publisher(&admin, &b).await;
+    app.post("/api/v1/api-keys", Some(&publisher.token), json!({"name": "pipeline"})).await.expect(201);
 }

@@ -8,6 +8,8 @@ ALTER TABLE users ADD COLUMN email_skeleton TEXT;
 CREATE INDEX users_email_skeleton ON users (email_skeleton);
 ALTER TABLE organisations ADD COLUMN name_skeleton TEXT;
 CREATE INDEX organisations_name_skeleton ON organisations (kind, name_skeleton);
+ALTER TABLE organisations ADD COLUMN name_en_skeleton TEXT;
+CREATE INDEX organisations_name_en_skeleton ON organisations (kind, name_en_skeleton);
 
 -- A user's TOTP (RFC 6238) secret, sealed (ChaCha20-Poly1305) with the
 -- instance's seal key; unconfirmed until the first code is checked.
