@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::fault_support::request_body;
 use crate::helpers::*;
 
 // ---------------------------------------------------------------- fixtures
@@ -34,23 +35,7 @@ async fn world_with(tweak: impl FnOnce(&mut datagate::config::Config)) -> World 
             .unwrap()
             .to_string();
     let (dataset, file) = app.published_dataset(&publisher, "sq-students", "学生学籍信息", "conditional").await;
-    let r = app
-        .post(
-            "/api/v1/access-requests",
-            Some(&key),
-            json!({
-                "listing": "sq-students",
-                "purpose_category": "model_training",
-                "purpose": "训练面向教育规划的学位需求预测模型",
-                "scenario": "在企业内部隔离的训练集群中处理，不出境",
-                "duration_days": 90,
-                "security_measures": "数据加密存储，访问留痕，训练后删除原始数据",
-                "terms_version": dataset["terms"]["version"]
-            }),
-        )
-        .await
-        .expect(201)
-        .json();
+    let r = app.post("/api/v1/access-requests", Some(&key), request_body(&dataset)).await.expect(201).json();
     let id = r["id"].as_str().unwrap();
     app.post(
         &format!("/api/v1/access-requests/{id}/opinion"),

@@ -6,6 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
+use crate::fault_support::request_body;
 use crate::helpers::*;
 
 // ---------------------------------------------------------------------------
@@ -106,23 +107,7 @@ async fn world() -> World {
     let member = app.session("engineer@pz.cn").await;
     let key = app.post("/api/v1/api-keys", Some(&member.token), json!({"name": "pipeline"})).await.expect(201).json();
     let (dataset, file) = app.published_dataset(&edu, "sh-edu-students", "学生学籍信息", "conditional").await;
-    let r = app
-        .post(
-            "/api/v1/access-requests",
-            Some(&member.token),
-            json!({
-                "listing": "sh-edu-students",
-                "purpose_category": "model_training",
-                "purpose": "训练面向教育规划的学位需求预测模型",
-                "scenario": "在企业内部隔离的训练集群中处理，不出境",
-                "duration_days": 90,
-                "security_measures": "数据加密存储，访问留痕，训练后删除原始数据",
-                "terms_version": dataset["terms"]["version"]
-            }),
-        )
-        .await
-        .expect(201)
-        .json();
+    let r = app.post("/api/v1/access-requests", Some(&member.token), request_body(&dataset)).await.expect(201).json();
     let rid = r["id"].as_str().unwrap();
     app.post(
         &format!("/api/v1/access-requests/{rid}/opinion"),
