@@ -120,14 +120,26 @@ pub async fn create_grant_access_token(
     caller: EnterpriseUser,
     id: web::Path<GrantId>,
 ) -> AppResult<actix_web::HttpResponse> {
-    let id = id.into_inner();
+    let token = issue(&state, caller, id.into_inner(), client_addr(&req)).await?;
+    Ok(actix_web::HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(token))
+}
+
+/// The service behind the handler (and the portal's download button): check
+/// the credential's rate, that the grant is the caller's and active, sign a
+/// data token for its distributions, and record the issue in the access log
+/// and the audit chain in the same transaction.
+pub async fn issue(
+    state: &web::Data<AppState>,
+    caller: EnterpriseUser,
+    id: GrantId,
+    client: Option<String>,
+) -> AppResult<DataToken> {
     let limit_key = match caller.credential {
         Credential::ApiKey(k) => format!("key:{k}"),
         Credential::Session => format!("user:{}", caller.user_id()),
     };
     state.limits.token_issue.check(&limit_key)?;
     let now = state.clock.db_now();
-    let client = client_addr(&req);
     let st = state.clone();
     let token = state
         .db
@@ -210,7 +222,7 @@ pub async fn create_grant_access_token(
         })
         .await?;
     metrics::counter!(crate::telemetry::ACCESS_TOKENS).increment(1);
-    Ok(actix_web::HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(token))
+    Ok(token)
 }
 
 /// The client's address for the access log (`http::client_ip`: forwarding
