@@ -39,8 +39,8 @@ fn value(item: &DataItem, row: usize, rng: &mut StdRng) -> serde_json::Value {
     use serde_json::json;
     let name = item.name.as_str();
     match item.data_type {
-        DataType::Integer => json!(rng.gen_range(0..5000)),
-        DataType::Decimal => json!((rng.gen_range(0.0..1000.0f64) * 100.0).round() / 100.0),
+        DataType::Integer => json!(plausible_integer(name, rng)),
+        DataType::Decimal => json!((plausible_decimal(name, rng) * 100.0).round() / 100.0),
         DataType::Boolean => json!(rng.gen_bool(0.5)),
         DataType::Date => json!(format!("2024-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28))),
         DataType::Datetime => json!(format!(
@@ -64,6 +64,57 @@ fn value(item: &DataItem, row: usize, rng: &mut StdRng) -> serde_json::Value {
         }
         _ => json!(format!("{}-{:04}", item.label, row + 1)),
     }
+}
+
+/// An integer of the range its name suggests (a year is a recent year, a
+/// month 1–12, a rating 1–5), so the demo's files look like the real thing.
+fn plausible_integer(name: &str, rng: &mut StdRng) -> i64 {
+    let has = |w: &str| name.split('_').any(|part| part == w);
+    if has("year") {
+        return if name.starts_with("completed") || name.starts_with("established") || name.starts_with("built") {
+            rng.gen_range(1950..=2024)
+        } else {
+            rng.gen_range(2015..=2024)
+        };
+    }
+    if has("month") {
+        return rng.gen_range(1..=12);
+    }
+    if has("quarter") {
+        return rng.gen_range(1..=4);
+    }
+    if has("rating") || has("star") || has("grade") || has("level") {
+        return rng.gen_range(1..=5);
+    }
+    if has("count") {
+        return rng.gen_range(0..=300);
+    }
+    if has("age") {
+        return rng.gen_range(0..=95);
+    }
+    rng.gen_range(0..5000)
+}
+
+/// A decimal of the range its name suggests (a rate is a percentage, a
+/// temperature Shanghai's weather, a pH a river's).
+fn plausible_decimal(name: &str, rng: &mut StdRng) -> f64 {
+    let has = |w: &str| name.split('_').any(|part| part == w);
+    if has("rate") || has("ratio") || has("percent") || has("humidity") || has("growth") {
+        return rng.gen_range(0.0..100.0);
+    }
+    if has("temperature") {
+        return rng.gen_range(-5.0..38.0);
+    }
+    if name == "ph" {
+        return rng.gen_range(6.0..9.0);
+    }
+    if has("pressure") {
+        return rng.gen_range(990.0..1035.0);
+    }
+    if has("speed") {
+        return rng.gen_range(0.0..80.0);
+    }
+    rng.gen_range(0.0..1000.0)
 }
 
 fn csv_field(v: &serde_json::Value) -> String {
