@@ -220,13 +220,6 @@ narrowed_caller!(
 );
 
 narrowed_caller!(
-    /// A publisher of a bureau.
-    Publisher,
-    |c| c.org.kind == OrgKind::Bureau && c.user.role == Role::Publisher,
-    |_| AppError::forbidden("only bureau publishers may do this")
-);
-
-narrowed_caller!(
     /// A user of a verified enterprise.
     EnterpriseUser,
     |c| c.is_verified_enterprise(),

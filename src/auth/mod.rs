@@ -13,7 +13,7 @@ pub mod signin;
 pub mod throttle;
 pub mod totp;
 
-pub use extract::{Admin, Caller, Credential, Curator, EnterpriseUser, MaybeCaller, Publisher};
+pub use extract::{Admin, Caller, Credential, Curator, EnterpriseUser, MaybeCaller};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

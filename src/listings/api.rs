@@ -55,46 +55,6 @@ fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// GET of one listing. A matching If-None-Match is answered 304 after reading
-/// only the listing's version, not its body.
-pub async fn get<S: ListingSpec>(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: Option<Caller>,
-    key: String,
-) -> AppResult<Result<(Listing, S::Output), HttpResponse>> {
-    let kind = S::KIND;
-    let visibility = Visibility::of(caller.as_ref());
-    let wants_revalidation = req.headers().contains_key(header::IF_NONE_MATCH);
-    if wants_revalidation {
-        let k = key.clone();
-        let head = state.db.run(move |conn| model::find_head(conn, kind, &k)).await?;
-        if let Some(h) = head.filter(|h| visibility.sees(h.status, h.bureau_id)) {
-            let etag = super::etag_of(h.id, h.version);
-            if if_none_match_hits(req, &etag) {
-                let mut res = HttpResponse::NotModified().finish();
-                if let Ok(v) = HeaderValue::from_str(&etag) {
-                    res.headers_mut().insert(header::ETAG, v);
-                }
-                return Ok(Err(res));
-            }
-        }
-    }
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(l) = model::find(conn, kind, &key)? else { return Ok(None) };
-            if !visibility.sees(l.status, l.bureau_id) {
-                return Ok(None);
-            }
-            let base = detail(conn, &l)?;
-            let out = S::present(conn, &l, base, visibility)?;
-            Ok(Some((l, out)))
-        })
-        .await?;
-    found.map(Ok).ok_or_else(|| AppError::not_found(kind_name(kind)))
-}
-
 /// The If-Match value a change must carry.
 pub fn required_if_match(req: &HttpRequest) -> AppResult<String> {
     req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string).ok_or_else(|| {
