@@ -226,7 +226,11 @@ pub async fn create_access_request(
 }
 
 /// The service behind `POST /access-requests` and the portal's request form.
-pub async fn create(state: &web::Data<AppState>, caller: EnterpriseUser, body: NewAccessRequest) -> AppResult<AccessRequest> {
+pub async fn create(
+    state: &web::Data<AppState>,
+    caller: EnterpriseUser,
+    body: NewAccessRequest,
+) -> AppResult<AccessRequest> {
     let st = state.clone();
     state
         .db
