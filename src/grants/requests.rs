@@ -92,7 +92,7 @@ fn submit(conn: &mut DbConn, state: &AppState, caller: &Caller, body: NewAccessR
         }
         _ => {}
     }
-    let max_days = listing.max_grant_days.unwrap_or(state.config.max_grant_days as i32);
+    let max_days = max_days(&state.config, listing.max_grant_days);
     v.check(
         (1..=max_days).contains(&body.duration_days),
         "duration_days",
@@ -189,6 +189,11 @@ fn submit(conn: &mut DbConn, state: &AppState, caller: &Caller, body: NewAccessR
                "terms_version": row.terms_version, "terms_sha256": row.terms_sha256}),
     )?;
     Ok(row)
+}
+
+/// The longest a grant of a listing may last, in days: its own bound, else the platform's.
+pub fn max_days(config: &crate::config::Config, listing_max: Option<i32>) -> i32 {
+    listing_max.unwrap_or(config.max_grant_days as i32)
 }
 
 fn open_request_conflict(existing: RequestId) -> AppError {
