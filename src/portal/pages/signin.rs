@@ -85,11 +85,15 @@ pub async fn submit(
     let outcome = match state.limits.login.check(&client) {
         Err(e) => Err(e),
         Ok(()) => {
+            // One field takes both: six digits are the app's code, anything
+            // else one of the account's recovery codes.
+            let is_app_code = otp.as_deref().is_some_and(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+            let (app_code, recovery_code) = if is_app_code { (otp.clone(), None) } else { (None, otp.clone()) };
             let attempt = Attempt {
                 email: email.clone(),
                 password: f.password,
-                otp: otp.clone(),
-                recovery_code: None,
+                otp: app_code,
+                recovery_code,
                 client,
                 request_id: Some(req_id(&req)),
             };
