@@ -244,7 +244,10 @@ fn problem_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
     let path = res.request().path();
     let is_ckan = (path.starts_with("/api/3/") || path.starts_with("/api/action/"))
         && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_problem || is_ckan {
+    // A form the portal sends back with its errors is a page already.
+    let is_page = portal::is_page_path(path)
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_ckan || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

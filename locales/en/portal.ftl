@@ -334,3 +334,233 @@ role-admin = Platform administrator
 role-publisher = Publisher
 role-owner = Owner of the enterprise account
 role-member = Member of an enterprise
+
+## Forms (part B)
+error-prefix = Error:{ " " }
+error-summary-title = There is a problem
+optional = Optional
+next-steps = What happens next
+date-hint = For example, 2026-12-01 (year-month-day)
+days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+nav-requests = My requests
+nav-grants = My grants
+nav-keys = API keys
+register-link = Register an enterprise
+
+## Sign-in
+signin-heading = Sign in
+signin-email = Email address
+signin-password = Password
+signin-otp-summary = Does your account use two-step verification?
+signin-otp = One-time code
+signin-otp-hint = The 6 digits your authenticator app shows, or one of your recovery codes. Leave empty if your account does not use two-step verification.
+signin-no-account = No account yet?
+signin-wrong = The email address or password is not right
+signin-wrong-with-otp = The email address, password or one-time code is not right
+signin-throttled = Too many failed sign-ins: signing in is paused to protect the account. Try again in { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}.
+signin-enrolment-required = Your role signs in with two-step verification, and this account has none yet. Ask a platform administrator to set it up.
+field-signin-email = Enter your email address
+field-signin-password = Enter your password
+field-signin-otp = This account uses two-step verification: enter the 6-digit code from your authenticator app
+
+## Registration
+register-heading = Register an enterprise
+register-lead = After you register, a platform administrator verifies the enterprise. Once verified, it can apply for conditionally open data.
+register-enterprise = The enterprise
+register-name = Legal name (Chinese)
+register-name-hint = As on the business licence
+register-name-en = English name
+register-uscc = Unified social credit code
+register-uscc-hint = 18 characters, on the business licence
+register-uscc-confirm = I have checked: the code is as on the business licence; send it for manual review
+register-contact = Contact person
+register-contact-name = Name
+register-contact-phone = Phone
+register-contact-phone-hint = Mobile or landline, for example +86 21 5555 0100
+register-contact-email = Email
+register-owner = Account owner
+register-owner-hint = The first user owns the enterprise's account and manages its members and API keys.
+register-owner-email = Sign-in email
+register-owner-email-hint = Used to sign in; must not belong to another account
+register-owner-name = Name
+register-owner-password = Password
+register-owner-password-hint = At least 10 characters; not a common password or words from the email address
+register-submit = Register
+register-conflict = This registration cannot be accepted: its unified social credit code, its name or its sign-in email is already registered or looks like one that is. If the enterprise is yours, contact the platform operator.
+register-throttled = Too many registrations from your network. Try again in an hour.
+field-register-name = Enter the enterprise's legal name (at most 200 characters, not like a registered enterprise's)
+field-register-name-en = The English name must be at most 200 characters, without invisible characters
+field-register-uscc = Enter the 18-character unified social credit code (digits and capital letters, no I, O, Z, S or V)
+field-register-uscc-check = The check character of the unified social credit code is not right. Check it; if it is as on the business licence, tick the box below and send the form again
+field-register-contact-name = Enter the contact person's name
+field-register-contact-phone = Enter a valid phone number
+field-register-contact-email = Enter a valid contact email address
+field-register-owner-email = Enter a valid sign-in email address
+field-register-owner-display-name = The name must be at most 100 characters
+field-register-owner-password = The password is too weak: at least 10 characters, not a common password and not containing the email
+registered-heading = Registration received
+registered-step-review = A platform administrator verifies the enterprise's details, usually within 5 working days.
+registered-step-signin = You can sign in now and follow the verification on "My account"; if it is rejected, the reason is shown there.
+registered-step-apply = Once verified, apply for conditionally open data from its page.
+
+## Account
+account-org-status = Enterprise verification
+account-pending = The enterprise is being verified. Until then you can only see your own account.
+account-rejected = The enterprise was not verified. Correct what the reason names and contact the platform operator to verify it again.
+org-status-active = Active
+org-status-pending = Awaiting verification
+org-status-verified = Verified
+org-status-rejected = Rejected
+org-status-suspended = Suspended
+
+## Access requests
+requests-heading = My requests
+requests-none = Your enterprise has not applied for any data yet.
+requests-find = Find conditionally open data
+requests-total = { $n ->
+    [one] { $n } request
+   *[other] { $n } requests
+}
+request-heading = Request
+request-listing = Data
+request-state = State
+request-submitted = Submitted
+request-deadline = Review deadline
+request-opinion = Bureau's opinion
+request-opinion-pending = Not given yet
+request-decision = Decision
+request-reason = Reason:{ " " }
+request-overdue = Overdue
+request-terms = Terms accepted
+request-see-grant = See the grant
+request-withdraw = Withdraw the request
+request-withdraw-hint = After withdrawing you can change it and apply again.
+request-reapply = Apply again from this request
+request-confirmation-heading = Request submitted
+request-reference = Reference:{ " " }
+request-step-bureau = The bureau that owns the data reviews the request and gives its opinion.
+request-step-deadline = The platform decides by { $deadline }.
+request-step-grant = Once approved, the grant appears under "My grants", where you download the data.
+request-state-submitted = Under review
+request-state-approved = Approved
+request-state-rejected = Rejected
+request-state-withdrawn = Withdrawn
+opinion-consent = Consents
+opinion-object = Objects
+purpose-model-training = Model training
+purpose-model-evaluation = Model evaluation
+purpose-research = Research
+purpose-product = Product development
+
+## Access-request form
+apply-heading = Apply for access
+apply-back = Back to the data's page
+apply-closed-not-enterprise = Only enterprise accounts apply for data.
+apply-closed-not-verified = Your enterprise is not verified yet; it can apply once it is. "My account" shows where verification stands.
+apply-closed-not-conditional = This data takes no applications: it is either open to everyone or not handed out.
+apply-closed-no-terms = This data has no terms of use yet, so it cannot be requested.
+apply-reapply-note = This form is filled in from your earlier request: change it and send it.
+apply-distributions = Files requested
+apply-distributions-hint = Tick the files you need
+apply-purpose-category = Kind of use
+apply-purpose = What the data is for
+apply-purpose-hint = Say specifically what the data will be used for, at least 10 characters
+apply-scenario = Where and how it is processed
+apply-scenario-hint = At least 10 characters
+apply-security = Security measures
+apply-security-hint = The measures your enterprise commits to, at least 10 characters
+apply-duration = Duration (days)
+apply-duration-hint = 1 to { $n } days
+apply-terms-heading = Terms of use (version { $n })
+apply-accept = I have read and accept version { $n } of the terms of use
+apply-submit = Send the request
+apply-already-open = Your enterprise already has a request for this data under review: see "My requests".
+apply-terms-changed = The terms of use have just changed: read the new version below and send the form again.
+field-apply-distribution-ids = Choose at least one file
+field-apply-purpose-category = Choose the kind of use
+field-apply-purpose = Say what the data is for (10 to 4000 characters)
+field-apply-scenario = Say where and how it is processed (10 to 4000 characters)
+field-apply-security-measures = Say which security measures you take (10 to 4000 characters)
+field-apply-duration-days = Enter the duration in days, within this data's limit
+field-apply-accept-terms = Read and accept the terms of use
+
+## Grants
+grants-heading = My grants
+grants-none = Your enterprise holds no grants yet. Approved requests appear here.
+grants-total = { $n ->
+    [one] { $n } grant
+   *[other] { $n } grants
+}
+grant-heading = Grant
+grant-state = State
+grant-valid = Valid
+grant-valid-until = Valid until
+grant-conditions = Conditions
+grant-no-conditions = No further conditions
+grant-files = Files
+grant-not-active = The grant cannot be used now, so its files cannot be downloaded.
+grant-external = Served by the bureau's own service:
+grant-reports = Usage reports
+grant-next-report = Next report due
+grant-report-overdue = Report overdue
+grant-report-form = File a usage report
+grant-reported = The usage report was filed.
+grant-log = Access log
+grant-log-empty = Nothing logged yet.
+grant-log-total = { $n } entries; the newest 20 are shown
+grant-state-active = Active
+grant-state-pending = Not started
+grant-state-expired = Expired
+grant-state-revoked = Revoked
+grant-state-suspended = Suspended
+log-at = Time
+log-event = Event
+log-file = File
+log-bytes = Size
+log-event-token-issued = Data token issued
+log-event-download = Download
+log-event-query = Aggregate query
+report-period-start = Period start
+report-period-end = Period end
+report-usage = How the data was used
+report-models = Models trained or products built
+report-outcome = Outcome
+report-incident = Security incident
+report-incident-hint = Leave empty if there was none
+report-submit = File the report
+field-report-period-start = Enter the first day of the period, as year-month-day
+field-report-period-end = Enter the last day of the period (not before the first), as year-month-day
+field-report-usage = Say how the data was used
+field-report-models = This is too long
+field-report-outcome = Say what came of it
+field-report-incident = This is too long
+
+## API keys
+keys-heading = API keys
+keys-lead = Scripts and training pipelines call the API with a key (Authorization: Bearer <key>). A key is shown only once, when it is created.
+keys-list = Keys in use
+keys-none = No keys yet.
+keys-name = Name
+keys-name-hint = What it is for, for example training-pipeline
+keys-prefix = Starts with
+keys-created-at = Created
+keys-expires = Expires
+keys-expires-hint = Optional; leave empty for a key that does not expire. As year-month-day
+keys-never = Never
+keys-last-used = Last used
+keys-actions = Actions
+keys-revoke = Revoke
+keys-revoked = The key was revoked and stopped working at once.
+keys-new = Create a key
+keys-create = Create
+keys-created = Key "{ $name }" created
+keys-created-once = Copy it now and keep it safe: it cannot be shown again after you leave this page.
+keys-not-allowed = Accounts that sign in with two-step verification (such as administrators) cannot create API keys.
+field-key-name = Enter a name for the key (at most 100 characters)
+field-key-expires-on = Enter a date after today, as year-month-day

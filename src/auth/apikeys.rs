@@ -157,7 +157,14 @@ pub async fn create_api_key(
     caller: Caller,
     body: Json<NewApiKey>,
 ) -> AppResult<HttpResponse> {
-    ensure_session(&caller)?;
+    let created = create(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The service behind `POST /api-keys` and the portal's key form: sessions
+/// only, never for accounts that must use a second factor.
+pub async fn create(state: &AppState, caller: &Caller, body: NewApiKey) -> AppResult<CreatedApiKey> {
+    ensure_session(caller)?;
     if super::signin::Policy::from_config(&state.config).requires_second_factor(&caller.user, &caller.org) {
         return Err(AppError::forbidden_as(
             "api-key-not-allowed",
@@ -165,7 +172,6 @@ pub async fn create_api_key(
              act through sessions only: an API key would bypass the second factor",
         ));
     }
-    let body = body.into_inner();
     let now = state.clock.db_now();
     let mut v = Validator::new();
     let name = v.text("name", &body.name, 100);
@@ -204,7 +210,7 @@ pub async fn create_api_key(
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedApiKey { key: stored.into(), secret }))
+    Ok(CreatedApiKey { key: stored.into(), secret })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -237,7 +243,11 @@ pub async fn list_api_keys(
     caller: Caller,
     params: Query<ListApiKeysParams>,
 ) -> AppResult<web::Json<Page<ApiKey>>> {
-    let params = params.into_inner();
+    list(&state, &caller, params.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /api-keys` and the portal's keys page.
+pub async fn list(state: &AppState, caller: &Caller, params: ListApiKeysParams) -> AppResult<Page<ApiKey>> {
     let paging = PageParams { limit: params.limit, cursor: params.cursor };
     let limit = paging.limit()?;
     let after: Option<ApiKeyId> = paging.after()?;
@@ -266,7 +276,7 @@ pub async fn list_api_keys(
             Ok((rows, total))
         })
         .await?;
-    Ok(web::Json(Page::from_rows(rows, limit, total, |k| k.id).map(ApiKey::from)))
+    Ok(Page::from_rows(rows, limit, total, |k| k.id).map(ApiKey::from))
 }
 
 /// Revoke an API key, effective immediately.
@@ -289,9 +299,16 @@ pub async fn delete_api_key(
     caller: Caller,
     id: web::Path<ApiKeyId>,
 ) -> AppResult<HttpResponse> {
-    ensure_session(&caller)?;
-    let id = id.into_inner();
+    revoke(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The service behind `DELETE /api-keys/{id}` and the portal's revoke button:
+/// one's own key, or any of the enterprise's for its owner.
+pub async fn revoke(state: &AppState, caller: &Caller, id: ApiKeyId) -> AppResult<()> {
+    ensure_session(caller)?;
     let now = state.clock.db_now();
+    let caller = caller.clone();
     state
         .db
         .run(move |conn| {
@@ -322,5 +339,5 @@ pub async fn delete_api_key(
             })
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

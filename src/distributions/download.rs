@@ -121,59 +121,71 @@ pub async fn serve_file(
     Ok(res.body(SizedStream::new(end - start, Box::pin(stream))))
 }
 
+/// Serves a file to the holder of a data token and writes the download to
+/// the grant's access log: the API's downloads and the portal's download
+/// button both come through here.
+pub async fn serve_granted(
+    state: &AppState,
+    req: &HttpRequest,
+    id: DistributionId,
+    claims: crate::grants::tokens::DataClaims,
+    head: bool,
+) -> AppResult<HttpResponse> {
+    use crate::grants::tokens::{check_grant_download, client_addr};
+    let now = state.clock.db_now();
+    let (d, grant) = state
+        .db
+        .run(move |conn| {
+            let d = model::find_live(conn, id)?.ok_or_else(|| AppError::not_found("distribution"))?;
+            let grant = check_grant_download(conn, &claims, &d, now)?;
+            crate::grants::aggregate::refuse_download(conn, &grant, &d)?;
+            Ok((d, (grant, claims)))
+        })
+        .await?;
+    let res = serve_file(state, req, &d, head, "granted").await?;
+    if !head && res.status().is_success() {
+        let (grant, claims) = grant;
+        let bytes = match actix_web::body::MessageBody::size(res.body()) {
+            actix_web::body::BodySize::Sized(n) => Some(n as i64),
+            _ => None,
+        };
+        let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let request_id = req.extensions().get::<crate::http::RequestId>().map(|r| r.0.clone());
+        let client = client_addr(req);
+        state
+            .db
+            .run(move |conn| {
+                crate::grants::access_log::record(
+                    conn,
+                    &crate::grants::access_log::LogEntry {
+                        at: now,
+                        event: "download",
+                        grant: &grant,
+                        distribution: Some(id.to_string()),
+                        user: Some(claims.sub.clone()),
+                        api_key: claims.key.clone(),
+                        token_id: Some(claims.jti.clone()),
+                        bytes,
+                        range,
+                        client,
+                        request_id,
+                    },
+                )
+            })
+            .await?;
+    }
+    Ok(res)
+}
+
 async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: DistributionId,
     head: bool,
 ) -> AppResult<HttpResponse> {
-    use crate::grants::tokens::{DownloadAuth, check_grant_download, client_addr, download_auth};
+    use crate::grants::tokens::{DownloadAuth, download_auth};
     match download_auth(&state, &req).await? {
-        DownloadAuth::Grant(claims) => {
-            let now = state.clock.db_now();
-            let (d, grant) = state
-                .db
-                .run(move |conn| {
-                    let d = model::find_live(conn, id)?.ok_or_else(|| AppError::not_found("distribution"))?;
-                    let grant = check_grant_download(conn, &claims, &d, now)?;
-                    crate::grants::aggregate::refuse_download(conn, &grant, &d)?;
-                    Ok((d, (grant, claims)))
-                })
-                .await?;
-            let res = serve_file(&state, &req, &d, head, "granted").await?;
-            if !head && res.status().is_success() {
-                let (grant, claims) = grant;
-                let bytes = match actix_web::body::MessageBody::size(res.body()) {
-                    actix_web::body::BodySize::Sized(n) => Some(n as i64),
-                    _ => None,
-                };
-                let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
-                let request_id = req.extensions().get::<crate::http::RequestId>().map(|r| r.0.clone());
-                let client = client_addr(&req);
-                state
-                    .db
-                    .run(move |conn| {
-                        crate::grants::access_log::record(
-                            conn,
-                            &crate::grants::access_log::LogEntry {
-                                at: now,
-                                event: "download",
-                                grant: &grant,
-                                distribution: Some(id.to_string()),
-                                user: Some(claims.sub.clone()),
-                                api_key: claims.key.clone(),
-                                token_id: Some(claims.jti.clone()),
-                                bytes,
-                                range,
-                                client,
-                                request_id,
-                            },
-                        )
-                    })
-                    .await?;
-            }
-            Ok(res)
-        }
+        DownloadAuth::Grant(claims) => serve_granted(&state, &req, id, claims, head).await,
         auth => {
             let caller = match auth {
                 DownloadAuth::Caller(c) => Some(c),

@@ -164,11 +164,15 @@ pub async fn list_access_log(
     caller: Caller,
     params: Query<AccessLogParams>,
 ) -> AppResult<web::Json<Page<AccessLogEntry>>> {
-    let scope = Scope::of(&caller);
+    list(&state, &caller, params.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /access-log` and the portal's grant page.
+pub async fn list(state: &AppState, caller: &Caller, p: AccessLogParams) -> AppResult<Page<AccessLogEntry>> {
+    let scope = Scope::of(caller);
     if scope == Scope::Nothing {
         return Err(AppError::forbidden("only enterprises, bureau publishers and administrators see the access log"));
     }
-    let p = params.into_inner();
     if let Some(e) = &p.event
         && e != "token_issued"
         && e != "download"
@@ -179,7 +183,7 @@ pub async fn list_access_log(
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let after: Option<String> = paging.after()?;
-    let page = state
+    state
         .db
         .run(move |conn| {
             let filtered = || {
@@ -220,6 +224,5 @@ pub async fn list_access_log(
                 q.order(access_log::id.desc()).limit(limit + 1).select(LogRow::as_select()).load(conn)?;
             Ok(Page::from_rows(rows, limit, total, |r| r.id.clone()).map(AccessLogEntry::from))
         })
-        .await?;
-    Ok(web::Json(page))
+        .await
 }

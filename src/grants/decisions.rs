@@ -392,9 +392,14 @@ pub async fn withdraw_access_request(
     caller: Caller,
     id: web::Path<RequestId>,
 ) -> AppResult<web::Json<AccessRequest>> {
-    let id = id.into_inner();
+    withdraw(&state, caller, id.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `POST /access-requests/{id}/withdraw` and the portal's
+/// withdraw button.
+pub async fn withdraw(state: &AppState, caller: Caller, id: RequestId) -> AppResult<AccessRequest> {
     let now = state.clock.db_now();
-    let view = state
+    state
         .db
         .write(move |conn| {
             let r = visible_request(conn, &caller, id)?;
@@ -416,6 +421,5 @@ pub async fn withdraw_access_request(
             )?;
             view(conn, id, now)
         })
-        .await?;
-    Ok(web::Json(view))
+        .await
 }

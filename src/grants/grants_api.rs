@@ -68,11 +68,15 @@ pub async fn list_grants(
     caller: Caller,
     params: Query<ListGrantsParams>,
 ) -> AppResult<web::Json<Page<Grant>>> {
-    let scope = Scope::of(&caller);
+    list(&state, &caller, params.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /grants` and the portal's "My grants".
+pub async fn list(state: &AppState, caller: &Caller, p: ListGrantsParams) -> AppResult<Page<Grant>> {
+    let scope = Scope::of(caller);
     if scope == Scope::Nothing {
         return Err(AppError::forbidden("only enterprises, bureau publishers and administrators see grants"));
     }
-    let p = params.into_inner();
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let after: Option<GrantId> = paging.after()?;
@@ -83,7 +87,7 @@ pub async fn list_grants(
         enterprise: p.enterprise,
         report_overdue: p.report_overdue.unwrap_or(false),
     };
-    let page = state
+    state
         .db
         .run(move |conn| {
             let (rows, total) = model::list_grants(conn, scope, &filter, now, after, limit)?;
@@ -91,8 +95,7 @@ pub async fn list_grants(
             let items = model::grant_views(conn, &page.items, now)?;
             Ok(Page { items, total: page.total, limit: page.limit, next_cursor: page.next_cursor })
         })
-        .await?;
-    Ok(web::Json(page))
+        .await
 }
 
 /// Get a grant, with its state now.
@@ -115,16 +118,19 @@ pub async fn get_grant(
     caller: Caller,
     id: web::Path<GrantId>,
 ) -> AppResult<web::Json<Grant>> {
-    let id = id.into_inner();
+    get(&state, caller, id.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /grants/{id}` and the portal's grant page.
+pub async fn get(state: &AppState, caller: Caller, id: GrantId) -> AppResult<Grant> {
     let now = state.clock.db_now();
-    let view = state
+    state
         .db
         .run(move |conn| {
             let g = visible_grant(conn, &caller, id)?;
             Ok(model::grant_views(conn, &[g], now)?.remove(0))
         })
-        .await?;
-    Ok(web::Json(view))
+        .await
 }
 
 /// Revoke a grant, effective immediately: tokens already issued stop working

@@ -92,7 +92,7 @@ fn submit(conn: &mut DbConn, state: &AppState, caller: &Caller, body: NewAccessR
         }
         _ => {}
     }
-    let max_days = listing.max_grant_days.unwrap_or(state.config.max_grant_days as i32);
+    let max_days = max_days(&state.config, listing.max_grant_days);
     v.check(
         (1..=max_days).contains(&body.duration_days),
         "duration_days",
@@ -191,6 +191,11 @@ fn submit(conn: &mut DbConn, state: &AppState, caller: &Caller, body: NewAccessR
     Ok(row)
 }
 
+/// The longest a grant of a listing may last, in days: its own bound, else the platform's.
+pub fn max_days(config: &crate::config::Config, listing_max: Option<i32>) -> i32 {
+    listing_max.unwrap_or(config.max_grant_days as i32)
+}
+
 fn open_request_conflict(existing: RequestId) -> AppError {
     AppError::conflict("your enterprise already has an undecided request for this listing")
         .with_context(json!({"existing_request_id": existing, "href": format!("/api/v1/access-requests/{existing}")}))
@@ -221,17 +226,25 @@ pub async fn create_access_request(
     caller: EnterpriseUser,
     body: Json<NewAccessRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
+    let view = create(&state, caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/access-requests/{}", view.id))).json(view))
+}
+
+/// The service behind `POST /access-requests` and the portal's request form.
+pub async fn create(
+    state: &web::Data<AppState>,
+    caller: EnterpriseUser,
+    body: NewAccessRequest,
+) -> AppResult<AccessRequest> {
     let st = state.clone();
-    let view = state
+    state
         .db
         .write(move |conn| {
             let row = submit(conn, &st, &caller, body)?;
             let now = st.clock.db_now();
             Ok(model::request_views(conn, &[row], now)?.remove(0))
         })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/access-requests/{}", view.id))).json(view))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -271,11 +284,15 @@ pub async fn list_access_requests(
     caller: Caller,
     params: Query<ListRequestsParams>,
 ) -> AppResult<web::Json<Page<AccessRequest>>> {
-    let scope = Scope::of(&caller);
+    list(&state, &caller, params.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /access-requests` and the portal's "My requests".
+pub async fn list(state: &AppState, caller: &Caller, p: ListRequestsParams) -> AppResult<Page<AccessRequest>> {
+    let scope = Scope::of(caller);
     if scope == Scope::Nothing {
         return Err(AppError::forbidden("only enterprises, bureau publishers and administrators see access requests"));
     }
-    let p = params.into_inner();
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let after: Option<RequestId> = paging.after()?;
@@ -286,7 +303,7 @@ pub async fn list_access_requests(
         enterprise: p.enterprise,
         overdue_at: p.overdue.unwrap_or(false).then_some(now),
     };
-    let page = state
+    state
         .db
         .run(move |conn| {
             let (rows, total) = model::list_requests(conn, scope, &filter, after, limit)?;
@@ -294,8 +311,7 @@ pub async fn list_access_requests(
             let items = model::request_views(conn, &page.items, now)?;
             Ok(Page { items, total: page.total, limit: page.limit, next_cursor: page.next_cursor })
         })
-        .await?;
-    Ok(web::Json(page))
+        .await
 }
 
 /// A request the caller may see; anything else is "not found".
@@ -328,14 +344,17 @@ pub async fn get_access_request(
     caller: Caller,
     id: web::Path<RequestId>,
 ) -> AppResult<web::Json<AccessRequest>> {
-    let id = id.into_inner();
+    get(&state, caller, id.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /access-requests/{id}` and the portal's request page.
+pub async fn get(state: &AppState, caller: Caller, id: RequestId) -> AppResult<AccessRequest> {
     let now = state.clock.db_now();
-    let view = state
+    state
         .db
         .run(move |conn| {
             let r = visible_request(conn, &caller, id)?;
             Ok(model::request_views(conn, &[r], now)?.remove(0))
         })
-        .await?;
-    Ok(web::Json(view))
+        .await
 }

@@ -63,8 +63,14 @@ pub async fn create_usage_report(
     id: web::Path<GrantId>,
     body: Json<NewUsageReport>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let b = body.into_inner();
+    let report = file(&state, caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(report))
+}
+
+/// The service behind `POST /grants/{id}/usage-reports` and the portal's
+/// usage-report form: checks the report, records it, moves the grant's next
+/// due date on and writes the audit entry.
+pub async fn file(state: &AppState, caller: EnterpriseUser, id: GrantId, b: NewUsageReport) -> AppResult<UsageReport> {
     let mut v = Validator::new();
     v.check(b.period_end >= b.period_start, "period_end", "must not be before period_start");
     let usage = v.text("usage", &b.usage, 8000);
@@ -73,7 +79,7 @@ pub async fn create_usage_report(
     let incident = v.opt_text("incident", b.incident.as_deref(), 8000);
     v.finish()?;
     let now = state.clock.db_now();
-    let report = state
+    state
         .db
         .write(move |conn| {
             let g = visible_grant(conn, &caller, id)?;
@@ -110,8 +116,7 @@ pub async fn create_usage_report(
             )?;
             Ok(report)
         })
-        .await?;
-    Ok(HttpResponse::Created().json(report))
+        .await
 }
 
 /// A grant's usage reports, newest first (same visibility as the grant).
@@ -136,11 +141,14 @@ pub async fn list_usage_reports(
     id: web::Path<GrantId>,
     paging: Query<PageParams>,
 ) -> AppResult<web::Json<Page<UsageReport>>> {
-    let id = id.into_inner();
-    let paging = paging.into_inner();
+    list(&state, caller, id.into_inner(), paging.into_inner()).await.map(web::Json)
+}
+
+/// The service behind `GET /grants/{id}/usage-reports` and the portal's grant page.
+pub async fn list(state: &AppState, caller: Caller, id: GrantId, paging: PageParams) -> AppResult<Page<UsageReport>> {
     let limit = paging.limit()?;
     let after: Option<String> = paging.after()?;
-    let page = state
+    state
         .db
         .run(move |conn| {
             visible_grant(conn, &caller, id)?;
@@ -153,6 +161,5 @@ pub async fn list_usage_reports(
                 q.order(usage_reports::id.desc()).limit(limit + 1).select(UsageReport::as_select()).load(conn)?;
             Ok(Page::from_rows(rows, limit, total, |r| r.id.clone()))
         })
-        .await?;
-    Ok(web::Json(page))
+        .await
 }

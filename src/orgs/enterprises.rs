@@ -132,8 +132,23 @@ pub async fn create_enterprise(
     request_id: RequestId,
     body: Json<RegisterEnterprise>,
 ) -> AppResult<HttpResponse> {
-    state.limits.register.check(&state.limits.client_key(&req))?;
-    let body = body.into_inner();
+    let client = state.limits.client_key(&req);
+    let (org, owner) = register(&state, &client, request_id.0, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/enterprises/{}", org.id)))
+        .json(Registration { enterprise: Enterprise::from(&org), owner: UserOut::from(&owner) }))
+}
+
+/// The service behind `POST /enterprises` and the portal's registration
+/// form: the client's hourly allowance, every field's checks, the password
+/// hashing, the one answer for any clash, and the audit entry.
+pub async fn register(
+    state: &AppState,
+    client: &str,
+    request_id: String,
+    body: RegisterEnterprise,
+) -> AppResult<(Organisation, User)> {
+    state.limits.register.check(client)?;
     let mut v = Validator::new();
     let name = parse_org_name(&mut v, "name", &body.name, 200);
     if let Some(en) = body.name_en.as_deref() {
@@ -180,7 +195,7 @@ pub async fn create_enterprise(
         updated_at: now,
         removed_at: None,
     };
-    let (org, owner) = state
+    state
         .db
         .write(move |conn| {
             // One answer for every clash, checked in full each time, so that
@@ -197,16 +212,13 @@ pub async fn create_enterprise(
             let actor = Actor {
                 user_id: Some(owner.id.to_string()),
                 org_id: Some(org.id.to_string()),
-                request_id: Some(request_id.0),
+                request_id: Some(request_id),
             };
             audit::record(conn, &actor, now, "enterprise.register", "organisation", &org.id.to_string(),
                 json!({"name": org.name, "uscc": org.code, "uscc_check_passed": !org.code_check_failed, "owner": owner.email}))?;
             Ok((org, owner))
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/enterprises/{}", org.id)))
-        .json(Registration { enterprise: Enterprise::from(&org), owner: UserOut::from(&owner) }))
+        .await
 }
 
 /// The single answer to a registration that clashes with an existing

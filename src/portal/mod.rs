@@ -7,12 +7,14 @@
 //! - `i18n` the languages and the Fluent catalogues in `locales/`;
 //! - `session` who is signed in (a server-side session per sign-in);
 //! - `csrf` the token every state-changing form carries;
+//! - `forms` the error summary and field messages forms share;
 //! - `view` turns service answers into what pages show;
 //! - `pages` the handlers, one file per kind of page; templates are in `templates/`;
 //! - `assets` the embedded CSS, script and icons under content-hashed names.
 
 pub mod assets;
 pub mod csrf;
+pub mod forms;
 pub mod frame;
 pub mod i18n;
 pub mod pages;
@@ -31,10 +33,13 @@ pub use frame::{is_page_path, middleware};
 /// The portal's routes, registered at the root of the site. A page answers
 /// GET and HEAD, a form POST; another method is a 405 naming those.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use pages::{account, bureau, corpus, home, listing, search};
+    use pages::{account, apply, bureau, corpus, grants, home, keys, listing, register, requests, search, signin};
     cfg.service(page("/", home::home))
         .service(page("/datasets", search::datasets))
         .service(page("/datasets/{name}", listing::dataset))
+        .service(page_and_form("/datasets/{name}/apply", apply::form, apply::submit))
+        .service(page_and_form("/corpora/{name}/apply", apply::form, apply::submit))
+        .service(page("/listings/{name}", apply::listing))
         .service(page("/corpora", search::corpora))
         .service(page("/corpora/{name}", corpus::corpus))
         .service(page("/bureaus", bureau::bureaus))
@@ -42,6 +47,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(form("/language", account::set_language))
         .service(page("/account", account::account))
         .service(form("/signout", account::sign_out))
+        .service(page_and_form("/signin", signin::form, signin::submit))
+        .service(page_and_form("/register", register::form, register::submit))
+        .service(page("/register/done", register::done))
+        .service(page("/requests", requests::list))
+        .service(page("/requests/{id}", requests::detail))
+        .service(form("/requests/{id}/withdraw", requests::withdraw))
+        .service(page("/requests/{id}/reapply", apply::reapply))
+        .service(page("/grants", grants::list))
+        .service(page("/grants/{id}", grants::detail))
+        .service(form("/grants/{id}/download", grants::download))
+        .service(form("/grants/{id}/usage-reports", grants::report))
+        .service(page_and_form("/keys", keys::list, keys::create))
+        .service(form("/keys/{id}/revoke", keys::revoke))
         .service(page("/assets/{name}", assets::serve));
 }
 
@@ -69,4 +87,20 @@ where
     F::Output: Responder + 'static,
 {
     web::resource(path).route(web::post().to(handler)).default_service(web::to(refuse_others(&["POST"])))
+}
+
+/// A page with its form: GET and HEAD show it, POST sends it.
+fn page_and_form<F, Args, G, GArgs>(path: &str, show: F, send: G) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+    G: Handler<GArgs>,
+    GArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to(show))
+        .route(web::post().to(send))
+        .default_service(web::to(refuse_others(&["GET", "HEAD", "POST"])))
 }

@@ -57,6 +57,8 @@ impl Footer {
 pub struct PersonView {
     pub name: String,
     pub organisation: String,
+    /// Whether the header offers "my requests / grants / keys".
+    pub enterprise: bool,
 }
 
 /// The frame of a page.
@@ -100,7 +102,7 @@ impl Ui {
                 Lang::En => org.name_en.clone().unwrap_or_else(|| org.name.clone()),
                 Lang::Zh => org.name.clone(),
             };
-            PersonView { name: p.name(), organisation }
+            PersonView { name: p.name(), organisation, enterprise: org.kind == crate::orgs::OrgKind::Enterprise }
         };
         Ok(Ui {
             lang,

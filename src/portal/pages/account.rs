@@ -27,7 +27,8 @@ pub struct LanguageForm {
     pub next: Option<String>,
 }
 
-fn see_other(to: &str) -> actix_web::HttpResponseBuilder {
+/// A redirect after a form (never cached).
+pub fn see_other(to: &str) -> actix_web::HttpResponseBuilder {
     let mut r = HttpResponse::SeeOther();
     r.insert_header((header::LOCATION, to.to_string())).insert_header((header::CACHE_CONTROL, "no-store"));
     r
@@ -52,6 +53,10 @@ pub struct AccountPage {
     pub role: String,
     pub signed_in: When,
     pub ends: When,
+    /// For an enterprise: its verification status, and the reason when rejected.
+    pub org_status: Option<String>,
+    pub org_status_code: String,
+    pub org_status_reason: Option<String>,
 }
 
 /// `GET /account`: who is signed in, and until when.
@@ -71,6 +76,10 @@ pub async fn account(state: web::Data<AppState>, ui: Ui, me: SignedIn) -> AppRes
         role: crate::portal::view::label(&ui, "role", s.user.role.as_str()),
         signed_in: when(&ui, &utc(s.row.created_at)),
         ends: when(&ui, &ends),
+        org_status: (s.org.kind == crate::orgs::OrgKind::Enterprise)
+            .then(|| crate::portal::view::label(&ui, "org-status", s.org.status.as_str())),
+        org_status_code: s.org.status.as_str().to_string(),
+        org_status_reason: s.org.status_reason.clone().filter(|_| s.org.status == crate::orgs::OrgStatus::Rejected),
         ui: ui.in_section("account"),
     })
 }

@@ -2,11 +2,17 @@
 //! who asks and what, call the same service function the API calls, render.
 
 pub mod account;
+pub mod apply;
 pub mod bureau;
 pub mod corpus;
+pub mod grants;
 pub mod home;
+pub mod keys;
 pub mod listing;
+pub mod register;
+pub mod requests;
 pub mod search;
+pub mod signin;
 
 use std::str::FromStr;
 
