@@ -32,6 +32,7 @@ mod metrics;
 mod openlist;
 mod portal;
 mod portal_leaks;
+mod portal_public_fixes;
 mod portal_sessions;
 mod privacy;
 mod profile_memory;
