@@ -64,13 +64,25 @@ home-title = Home
 home-heading = Find public data and training corpora
 home-lead = Public data of education, healthcare, culture and tourism and other fields, opened lawfully and in order to the public and to AI enterprises, and training corpora of four kinds: literature and language, images and graphics, environmental sensing, maps and locations.
 search-label = Search the data
-search-hint = Words in Chinese or English, for example “教育”, “school” or “hospital”.
+search-hint = Words in Chinese or English, for example “school” or “hospital”.
 search-button = Search
-home-counts-datasets = { $n } datasets in the open list
-home-counts-corpora = { $n } training corpora
+home-counts-datasets = { $count ->
+    [one] { $n } dataset in the open list
+   *[other] { $n } datasets in the open list
+}
+home-counts-corpora = { $count ->
+    [one] { $n } training corpus
+   *[other] { $n } training corpora
+}
 home-domains = Browse by field
-tile-datasets = { $n } datasets
-tile-corpora = { $n } corpora
+tile-datasets = { $count ->
+    [one] { $n } dataset
+   *[other] { $n } datasets
+}
+tile-corpora = { $count ->
+    [one] { $n } corpus
+   *[other] { $n } corpora
+}
 home-newest = Recently updated
 home-all-datasets = See the whole open list
 home-take = Take the whole catalogue
@@ -82,8 +94,14 @@ home-corpora-lead = Corpora for deep learning, each with a datasheet, its label 
 search-datasets-heading = Open list of public data
 search-corpora-heading = Training-corpus catalogue
 search-title-q = Results for “{ $q }”
-search-summary = { $n } results
-search-summary-q = { $n } results for “{ $q }”
+search-summary = { $count ->
+    [one] { $n } result
+   *[other] { $n } results
+}
+search-summary-q = { $count ->
+    [one] { $n } result for “{ $q }”
+   *[other] { $n } results for “{ $q }”
+}
 tabs-label = Catalogues
 tab-datasets = Open list ({ $n })
 tab-corpora = Training corpora ({ $n })
@@ -153,9 +171,9 @@ fact-title = Name of the data resource
 fact-bureau = Bureau
 fact-domain = Field
 fact-condition = Open condition
-fact-condition-reason = Conditions:{" "}
+fact-condition-reason = Open-condition statement:{" "}
 fact-legal-basis = Legal basis:{" "}
-term-condition-reason = Conditions
+term-condition-reason = Open-condition statement
 term-legal-basis = Legal basis
 fact-frequency = Update frequency
 fact-period = Time covered
@@ -268,7 +286,7 @@ fact-stations = Stations
 fact-time-zone = Time zone
 fact-extent = Extent (longitude, latitude)
 fact-crs = Coordinate reference system
-fact-review-number = Map review number (审图号)
+fact-review-number = Map review number (shentu hao)
 fact-map-product = Map product
 fact-scale = Scale
 fact-ground-resolution = Ground resolution
@@ -564,3 +582,93 @@ keys-created-once = Copy it now and keep it safe: it cannot be shown again after
 keys-not-allowed = Accounts that sign in with two-step verification (such as administrators) cannot create API keys.
 field-key-name = Enter a name for the key (at most 100 characters)
 field-key-expires-on = Enter a date after today, as year-month-day
+## portal-fix (issue 12 review): statutory names, limits, codes in words
+label-sep = :{" "}
+label-format = {" "}({ $format })
+fact-identifier = Identifier
+fact-title-en = English name
+fact-summary = Summary
+error-limit-title = The search asks for too much
+error-limit-body = The search words or filters are longer or more numerous than allowed. Shorten them and search again.
+limit-q-chars = The search words may be at most { $max } characters long; these are { $actual }.
+limit-q-terms = At most { $max } search words are allowed; these are { $actual }.
+limit-value-chars = A filter value may be at most { $max } characters long; this one is { $actual }.
+limit-cursor-chars = The page link is too long (at most { $max } characters); browse again from the first page.
+limit-other = Over a limit: at most { $max }, here { $actual }.
+duration-years = { $count ->
+    [one] 1 year
+   *[other] { $count } years
+}
+duration-months = { $count ->
+    [one] 1 month
+   *[other] { $count } months
+}
+duration-weeks = { $count ->
+    [one] 1 week
+   *[other] { $count } weeks
+}
+duration-days = { $count ->
+    [one] 1 day
+   *[other] { $count } days
+}
+duration-hours = { $count ->
+    [one] 1 hour
+   *[other] { $count } hours
+}
+duration-minutes = { $count ->
+    [one] 1 minute
+   *[other] { $count } minutes
+}
+duration-seconds = { $count ->
+    [one] 1 second
+   *[other] { $count } seconds
+}
+language-zh-cn = Chinese (Simplified)
+language-zh-tw = Chinese (Traditional)
+language-en-us = English
+annotation-format-coco = COCO
+annotation-format-pascal-voc = Pascal VOC
+annotation-format-yolo = YOLO
+annotation-format-labelme = LabelMe
+annotation-format-cvat-xml = CVAT XML
+annotation-format-cityscapes = Cityscapes
+annotation-format-other = Other
+field-name = Identifier
+field-title = Name
+field-title-en = English name
+field-summary = Summary
+field-summary-en = English summary
+field-domain = Field
+field-bureau-id = Bureau
+field-open-condition = Open condition
+field-open-condition-reason = Open-condition statement
+field-legal-basis = Legal basis
+field-update-frequency = Update frequency
+field-temporal-start = Start of time covered
+field-temporal-end = End of time covered
+field-spatial-coverage = Area covered
+field-record-count = Records
+field-data-items = Data items
+field-keywords = Keywords
+field-contact = Contact
+field-licence = Licence
+field-terms = Terms of use
+field-max-grant-days = Longest grant
+field-status = Status
+field-withdrawn-reason = Reason for withdrawal
+field-formats = Formats
+field-distributions = Resources
+field-modality = Kind
+field-sample-count = Samples
+field-total-bytes = Total size
+field-languages = Languages
+field-annotation-types = Annotations
+field-splits = Splits
+field-label-schema = Label schema
+field-datasheet = Datasheet
+field-text = Text details
+field-image = Image details
+field-sensor = Sensor details
+field-geo = Map details
+field-derived-from = Source data
+field-lineage-justification = Lineage justification

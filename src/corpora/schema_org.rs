@@ -24,6 +24,7 @@ use crate::listings::{Listing, ListingKind, model as listing_model};
 pub const LD_JSON: &str = "application/ld+json";
 
 /// Licences with an SPDX identifier, as their SPDX URL; others as given.
+/// (`licence_link` gives a URL for every licence.)
 pub fn licence_url(licence: &str) -> String {
     const SPDX: &[&str] = &[
         "CC-BY-4.0",
@@ -42,6 +43,23 @@ pub fn licence_url(licence: &str) -> String {
         Some(id) => format!("https://spdx.org/licenses/{id}.html"),
         None => licence.to_string(),
     }
+}
+
+/// A listing's page on the portal (what people and search engines land on).
+pub fn landing_page(base_url: &str, kind: ListingKind, name: &str) -> String {
+    let name: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    match kind {
+        ListingKind::Dataset => format!("{base_url}/datasets/{name}"),
+        ListingKind::Corpus => format!("{base_url}/corpora/{name}"),
+    }
+}
+
+/// A licence as a URL: an SPDX licence's page, a licence given as an
+/// http(s) URL as is, else the terms on the listing's page (`#terms`),
+/// which name the licence and carry its text.
+pub fn licence_link(licence: &str, landing: &str) -> String {
+    let url = licence_url(licence);
+    if url.starts_with("https://") || url.starts_with("http://") { url } else { format!("{landing}#terms") }
 }
 
 /// A language map of Chinese text and its optional English version.
@@ -145,7 +163,9 @@ pub fn document(d: &ListingDoc) -> Value {
         ListingKind::Dataset => "datasets",
         ListingKind::Corpus => "corpora",
     };
-    let url = format!("{}/api/v1/{path}/{}", d.base_url, l.name);
+    // The landing page is the dataset's address for search engines; the API's
+    // JSON and the other exports are linked from it.
+    let url = landing_page(d.base_url, l.kind, &l.name);
     let mut doc = Map::new();
     doc.insert("@context".into(), json!("https://schema.org/"));
     doc.insert("@type".into(), json!("Dataset"));
@@ -168,9 +188,12 @@ pub fn document(d: &ListingDoc) -> Value {
         doc.insert("keywords".into(), json!(l.keywords.0));
     }
     if let Some(licence) = &l.licence {
-        doc.insert("license".into(), json!(licence_url(licence)));
+        doc.insert("license".into(), json!(licence_link(licence, &url)));
     }
-    doc.insert("isAccessibleForFree".into(), json!(true));
+    // Free to everyone only without conditions; a conditional listing needs a
+    // grant, a not-open one is not handed out.
+    let free = l.open_condition == crate::listings::OpenCondition::Unconditional;
+    doc.insert("isAccessibleForFree".into(), json!(free));
     doc.insert("conditionsOfAccess".into(), json!(d.access));
     doc.insert("creator".into(), government_organisation(d.bureau));
     doc.insert("publisher".into(), government_organisation(d.bureau));
@@ -215,7 +238,7 @@ pub fn document(d: &ListingDoc) -> Value {
         let based: Vec<Value> = sources
             .iter()
             .map(|s| {
-                let url = format!("{}/api/v1/datasets/{}", d.base_url, s.name);
+                let url = landing_page(d.base_url, ListingKind::Dataset, &s.name);
                 json!({"@type": "Dataset", "name": s.title, "url": url})
             })
             .collect();
@@ -232,7 +255,7 @@ pub fn document(d: &ListingDoc) -> Value {
         ListingKind::Dataset => "公共数据资源开放清单 (open list of public data)",
         ListingKind::Corpus => "训练语料目录 (training-corpus catalogue)",
     };
-    let catalogue_url = format!("{}/api/v1/{path}", d.base_url);
+    let catalogue_url = format!("{}/{path}", d.base_url);
     doc.insert(
         "includedInDataCatalog".into(),
         json!({"@type": "DataCatalog", "name": catalogue, "url": catalogue_url}),

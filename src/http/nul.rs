@@ -64,13 +64,19 @@ pub fn check_query(query: &str) -> Result<(), AppError> {
     }
 }
 
+/// The refusal of a path holding a NUL.
+pub fn path_error() -> AppError {
+    AppError::not_found_detail("there is no resource at this path: it contains a NUL character")
+}
+
 /// Answers a request whose path holds an encoded NUL with 404 before any
-/// handler sees it.
+/// handler sees it. A page path is left to the portal's frame, which answers
+/// the same 404 as a page (`portal::frame::middleware`).
 pub async fn reject_in_path(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
-    if req.path().contains("%00") {
+    if req.path().contains("%00") && !crate::portal::is_page_path(req.path()) {
         let path = req.path();
         let res: HttpResponse = if path.starts_with("/api/3/") || path.starts_with("/api/action/") {
             // The CKAN API answers in CKAN's envelope, as for any other unknown action.
@@ -82,8 +88,7 @@ pub async fn reject_in_path(
             );
             CkanError::not_found("Not found: the action name contains a NUL character").response(help)
         } else {
-            AppError::not_found_detail("there is no resource at this path: it contains a NUL character")
-                .error_response()
+            path_error().error_response()
         };
         return Ok(req.into_response(res).map_into_right_body());
     }

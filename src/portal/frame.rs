@@ -44,6 +44,8 @@ pub struct ErrorPage {
     /// The message keys of the heading and the explanation.
     pub heading: String,
     pub body: String,
+    /// What exactly was wrong, where the page can say it (a bound crossed).
+    pub detail: Option<String>,
 }
 
 /// The message keys for an error's status and kind.
@@ -51,6 +53,7 @@ fn messages(status: u16, slug: Option<&str>) -> &'static str {
     match (status, slug) {
         (403, Some("csrf")) => "csrf",
         (403, Some("organisation-suspended")) => "suspended",
+        (422, Some("limit-exceeded")) => "limit",
         (400 | 422, _) => "bad-request",
         (403, _) => "forbidden",
         (404 | 410, _) => "not-found",
@@ -66,7 +69,9 @@ fn messages(status: u16, slug: Option<&str>) -> &'static str {
 
 fn error_page(res: ServiceResponse) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let slug = res.response().error().and_then(|e| e.as_error::<AppError>()).map(|e| e.slug);
+    let err = res.response().error().and_then(|e| e.as_error::<AppError>());
+    let slug = err.map(|e| e.slug);
+    let limit = err.filter(|e| e.slug == "limit-exceeded").and_then(|e| e.context.clone());
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let allow = res.headers().get(header::ALLOW).cloned();
     let (req, _) = res.into_parts();
@@ -77,10 +82,11 @@ fn error_page(res: ServiceResponse) -> ServiceResponse<BoxBody> {
         .and_then(|state| Ui::build(&req, state, None))
         .and_then(|ui| {
             let page = ErrorPage {
-                ui,
                 status: status.as_u16(),
                 heading: format!("error-{key}-title"),
                 body: format!("error-{key}-body"),
+                detail: limit.as_ref().map(|c| ui.limit_detail(c)),
+                ui,
             };
             page.render().map_err(|e| AppError::internal(format!("render error page: {e}")))
         });
@@ -114,7 +120,12 @@ pub async fn middleware(
     if !is_page_path(req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let res = next.call(req).await?;
+    // A NUL in the path reaches no handler (`http::nul`); here it is a page.
+    let res = if req.path().contains("%00") {
+        req.error_response(crate::http::nul::path_error())
+    } else {
+        next.call(req).await?.map_into_boxed_body()
+    };
     let mut res = if res.status().as_u16() >= 400 && !is_html(&res) {
         error_page(res.map_into_boxed_body())
     } else {

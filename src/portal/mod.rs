@@ -8,7 +8,7 @@
 //! - `session` who is signed in (a server-side session per sign-in);
 //! - `csrf` the token every state-changing form carries;
 //! - `forms` the error summary and field messages forms share;
-//! - `view` turns service answers into what pages show;
+//! - `view` turns service answers into what pages show, `words` codes into words;
 //! - `pages` the handlers, one file per kind of page; templates are in `templates/`;
 //! - `assets` the embedded CSS, script and icons under content-hashed names.
 
@@ -21,6 +21,7 @@ pub mod pages;
 pub mod session;
 pub mod ui;
 pub mod view;
+pub mod words;
 
 use std::future::{Ready, ready};
 

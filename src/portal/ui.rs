@@ -141,9 +141,47 @@ impl Ui {
         self.tr.args(key, &[(name, Arg::Text(value.to_string()))])
     }
 
+    /// A message about a count: `$n` is the count as shown (with
+    /// separators), `$count` the number, for plural forms
+    /// (`{ $count -> [one] … *[other] … }`).
+    pub fn counted(&self, key: &str, shown: &str) -> String {
+        let count = shown.replace(',', "").parse::<i64>().unwrap_or(0);
+        self.tr.args(key, &[("n", Arg::Text(shown.to_string())), ("count", Arg::Number(count))])
+    }
+
+    /// What a refusal for crossing a bound of `http::query_limits` says:
+    /// which bound, its limit and what was sent (from the error's context).
+    pub fn limit_detail(&self, context: &serde_json::Value) -> String {
+        // The bounds a portal page can cross have their own message.
+        let key = match context["limit"].as_str().unwrap_or_default() {
+            name @ ("q_chars" | "q_terms" | "value_chars" | "cursor_chars") => {
+                format!("limit-{}", name.replace('_', "-"))
+            }
+            _ => "limit-other".to_string(),
+        };
+        let n = |k: &str| Arg::Number(context[k].as_i64().unwrap_or_default());
+        self.tr.args(&key, &[("max", n("max")), ("actual", n("actual"))])
+    }
+
+    /// The longest search words a search box takes (the API's bound).
+    pub fn q_max(&self) -> i64 {
+        crate::http::query_limits::Q_CHARS.max
+    }
+
     /// A count with separators.
     pub fn count(&self, n: i64) -> String {
         self.tr.count(n)
+    }
+
+    /// Whether data text needs `lang="zh-CN"` here: Chinese text on an English page.
+    pub fn marks(&self, text: &str) -> bool {
+        self.en() && super::words::has_han(text)
+    }
+
+    /// Whether this page is the one at `path` (a section's own list page,
+    /// not a page within the section), for `aria-current="page"`.
+    pub fn is_at(&self, path: &str) -> bool {
+        self.here.split('?').next() == Some(path)
     }
 
     /// Whether the page is in English.

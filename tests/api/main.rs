@@ -33,6 +33,7 @@ mod openlist;
 mod portal;
 mod portal_enterprise;
 mod portal_leaks;
+mod portal_public_fixes;
 mod portal_sessions;
 mod portal_signin;
 mod privacy;

@@ -99,7 +99,8 @@ fn modality_facts(ui: &Ui, c: &CorpusOut) -> (Vec<Fact>, Vec<QuantityRow>) {
     let n = |v: Option<i64>| v.map(|n| ui.count(n));
     let mut push = |key: &str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            facts.push(Fact::new(ui.t(key), v));
+            let lang = ui.marks(&v).then_some("zh-CN");
+            facts.push(Fact { lang, ..Fact::new(ui.t(key), v) });
         }
     };
     if let Some(t) = &c.text {
@@ -123,7 +124,7 @@ fn modality_facts(ui: &Ui, c: &CorpusOut) -> (Vec<Fact>, Vec<QuantityRow>) {
     }
     if let Some(s) = &c.sensor {
         push("fact-sensor-types", Some(s.sensor_types.join("、")));
-        push("fact-sampling", s.sampling_interval.clone());
+        push("fact-sampling", s.sampling_interval.as_deref().map(|d| crate::portal::words::duration(ui, d)));
         push("fact-stations", n(s.station_count));
         push("fact-time-zone", s.time_zone.clone());
         push("fact-extent", s.spatial_extent.map(|b| format!("{}, {} – {}, {}", b.west, b.south, b.east, b.north)));
@@ -179,11 +180,12 @@ pub async fn corpus(
         model_facts.push(Fact::new(ui.t("fact-size"), ui.tr.bytes(b)));
     }
     if !c.languages.is_empty() {
-        model_facts.push(Fact::new(ui.t("fact-languages"), c.languages.join(", ")));
+        let names: Vec<String> = c.languages.iter().map(|t| crate::portal::words::language(&ui, t)).collect();
+        model_facts.push(Fact::new(ui.t("fact-languages"), names.join(", ")));
     }
     if !c.annotation_types.is_empty() {
         let types: Vec<String> = c.annotation_types.iter().map(|t| label(&ui, "annotation", t.as_str())).collect();
-        model_facts.push(Fact::new(ui.t("fact-annotations"), types.join("、")));
+        model_facts.push(Fact::new(ui.t("fact-annotations"), types.join(if ui.en() { ", " } else { "、" })));
     }
     let (modality_facts, quantities) = modality_facts(&ui, &c);
     let splits = c

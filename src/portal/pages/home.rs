@@ -52,9 +52,10 @@ pub struct HomePage {
 pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppResult<HttpResponse> {
     let caller = who.caller();
     let all = SearchQuery::default();
-    let (mut s, _, paging) = all.search(ListingKind::Dataset, caller.as_ref(), 6)?;
-    // The home page counts and shows what is in force: published entries.
-    s.status = Some(ListingStatus::Published);
+    // The counts are the search page's for the same caller (for anyone:
+    // published and withdrawn entries, as the API lists them); the newest
+    // shown are those in force (published), from a few more than shown.
+    let (s, _, paging) = all.search(ListingKind::Dataset, caller.as_ref(), 12)?;
     let datasets = api::list_page_cached(
         &state,
         s,
@@ -63,8 +64,7 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
         vec![FacetDim::Column { name: "domain", column: "domain" }],
     )
     .await?;
-    let (mut s, order, paging) = all.search(ListingKind::Corpus, caller.as_ref(), 1)?;
-    s.status = Some(ListingStatus::Published);
+    let (s, order, paging) = all.search(ListingKind::Corpus, caller.as_ref(), 1)?;
     let corpora = api::list_page_cached(&state, s, order, paging, vec![FacetDim::Values { name: "modality" }]).await?;
     let vocab = Vocab::load(&state).await?;
 
@@ -100,7 +100,13 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
             }
         })
         .collect();
-    let newest = datasets.items.iter().map(|s| card(&ui, &vocab, s)).collect();
+    let newest = datasets
+        .items
+        .iter()
+        .filter(|s| s.status == ListingStatus::Published)
+        .take(6)
+        .map(|s| card(&ui, &vocab, s))
+        .collect();
     html(&HomePage {
         dataset_total: ui.count(datasets.total),
         corpus_total: ui.count(corpora.total),

@@ -30,14 +30,23 @@ pub struct Fact {
     pub value: String,
     pub lang: Option<&'static str>,
     pub href: Option<String>,
+    /// A code (an identifier), shown as such.
+    pub code: bool,
 }
+
+/// What an empty column shows.
+pub const NONE: &str = "—";
 
 impl Fact {
     pub fn new(term: String, value: String) -> Self {
-        Fact { term, value, lang: None, href: None }
+        Fact { term, value, lang: None, href: None, code: false }
+    }
+    pub fn code(mut self) -> Self {
+        self.code = true;
+        self
     }
     pub fn text(term: String, t: Text) -> Self {
-        Fact { term, value: t.value, lang: t.lang, href: None }
+        Fact { term, value: t.value, lang: t.lang, href: None, code: false }
     }
     pub fn link(mut self, href: String) -> Self {
         self.href = Some(href);
@@ -88,14 +97,16 @@ pub struct RevisionView {
 /// What dataset and corpus pages share.
 pub struct ListingView {
     pub name: String,
+    /// The page's own address (by name), for `<link rel="canonical">`.
+    pub href: String,
     pub title: Text,
     /// The title in the other language, when there is one.
     pub alt_title: Option<Text>,
     pub summary: Option<Text>,
     pub condition: String,
     pub condition_label: String,
-    pub condition_reason: Option<String>,
-    pub legal_basis: Option<String>,
+    pub condition_reason: Option<Text>,
+    pub legal_basis: Option<Text>,
     pub withdrawn: Option<String>,
     pub draft: bool,
     pub facts: Vec<Fact>,
@@ -112,6 +123,10 @@ pub struct ListingView {
     pub dcat_href: String,
     pub bureau_href: String,
     pub bureau: Text,
+}
+
+fn plain(v: &str) -> Text {
+    Text { value: v.to_string(), lang: None }
 }
 
 fn opt_text(v: &Option<String>) -> Option<String> {
@@ -143,14 +158,11 @@ pub fn listing_view(
     };
     let bureau = bureau_name(ui, &l.bureau);
     let bureau_href = format!("/bureaus/{}", l.bureau.id);
-    let mut facts = vec![
-        Fact::text(ui.t("fact-title"), pick(ui.lang, &l.title, None)),
-        Fact::text(ui.t("fact-bureau"), bureau.clone()).link(bureau_href.clone()),
-        Fact::new(ui.t("fact-domain"), vocab.domain(ui.lang, &l.domain))
-            .link(crate::portal::pages::url(&format!("/{path}"), &[("domain", l.domain.clone())])),
-        Fact::new(ui.t("fact-condition"), label(ui, "cond", l.open_condition.as_str())),
-        Fact::new(ui.t("fact-frequency"), label(ui, "freq", l.update_frequency.as_str())),
-    ];
+    // Every column of the open list (`listings::openlist::HEADERS`), under
+    // its statutory name and in its order, "—" where empty; Chinese data
+    // text is marked as such on English pages.
+    let zh = |v: &str| Text { value: v.to_string(), lang: ui.marks(v).then_some("zh-CN") };
+    let or_none = |term: &str, v: Option<Text>| Fact::text(ui.t(term), v.unwrap_or_else(|| plain(NONE)));
     let period = match (l.temporal_start, l.temporal_end) {
         (None, None) => None,
         (a, b) => Some(format!(
@@ -159,35 +171,38 @@ pub fn listing_view(
             b.map(|d| ui.tr.day(&d)).unwrap_or_else(|| ui.t("open-end"))
         )),
     };
-    if let Some(p) = period {
-        facts.push(Fact::new(ui.t("fact-period"), p));
-    }
-    if let Some(area) = opt_text(&l.spatial_coverage) {
-        facts.push(Fact::text(ui.t("fact-area"), pick(ui.lang, &area, None)));
-    }
-    if let Some(n) = l.record_count {
-        facts.push(Fact::new(ui.t("fact-records"), ui.count(n)));
-    }
-    if !l.formats.is_empty() {
-        facts.push(Fact::new(ui.t("fact-formats"), l.formats.join(", ")));
-    }
-    if !l.keywords.is_empty() {
-        facts.push(Fact::text(ui.t("fact-keywords"), pick(ui.lang, &l.keywords.join("、"), None)));
-    }
-    if let Some(lic) = opt_text(&l.licence) {
-        let href = schema_org::licence_url(&lic);
-        let fact = Fact::new(ui.t("fact-licence"), lic);
-        facts.push(if href.starts_with("https://") { fact.link(href) } else { fact });
-    }
+    let licence = opt_text(&l.licence);
+    let licence_href = licence.as_deref().map(schema_org::licence_url).filter(|h| h.starts_with("https://"));
+    let licence = or_none("fact-licence", licence.map(|v| plain(&v)));
+    let mut facts = vec![
+        Fact::text(ui.t("fact-title"), zh(&l.title)),
+        or_none("fact-title-en", opt_text(&l.title_en).map(|en| Text { value: en, lang: (!ui.en()).then_some("en") })),
+        Fact::new(ui.t("fact-identifier"), l.name.clone()).code(),
+        Fact::new(ui.t("fact-domain"), vocab.domain(ui.lang, &l.domain))
+            .link(crate::portal::pages::url(&format!("/{path}"), &[("domain", l.domain.clone())])),
+        Fact::text(ui.t("fact-bureau"), bureau.clone()).link(bureau_href.clone()),
+        or_none("fact-summary", opt_text(&l.summary).map(|v| zh(&v))),
+        or_none("fact-formats", (!l.formats.is_empty()).then(|| plain(&l.formats.join(", ")))),
+        Fact::new(ui.t("fact-condition"), label(ui, "cond", l.open_condition.as_str())),
+        or_none("term-condition-reason", opt_text(&l.open_condition_reason).map(|v| zh(&v))),
+        or_none("term-legal-basis", opt_text(&l.legal_basis).map(|v| zh(&v))),
+        Fact::new(ui.t("fact-frequency"), label(ui, "freq", l.update_frequency.as_str())),
+        or_none("fact-period", period.map(|p| plain(&p))),
+        or_none("fact-area", opt_text(&l.spatial_coverage).map(|v| zh(&v))),
+        or_none("fact-records", l.record_count.map(|n| plain(&ui.count(n)))),
+        or_none("fact-keywords", (!l.keywords.is_empty()).then(|| zh(&l.keywords.join("、")))),
+        match licence_href {
+            Some(href) => licence.link(href),
+            None => licence,
+        },
+        or_none("fact-published", l.published_at.as_ref().map(|p| plain(&day(ui, p).text))),
+        Fact::new(ui.t("fact-modified"), when(ui, &l.modified_at).text),
+    ];
     if let Some(c) = &l.contact {
         let parts: Vec<String> =
             [Some(c.name.clone()), c.phone.clone(), c.email.clone()].into_iter().flatten().collect();
-        facts.push(Fact::text(ui.t("fact-contact"), pick(ui.lang, &parts.join(" · "), None)));
+        facts.push(Fact::text(ui.t("fact-contact"), zh(&parts.join(" · "))));
     }
-    if let Some(p) = &l.published_at {
-        facts.push(Fact::new(ui.t("fact-published"), day(ui, p).text));
-    }
-    facts.push(Fact::new(ui.t("fact-modified"), when(ui, &l.modified_at).text));
     facts.push(Fact::new(ui.t("fact-version"), l.version.to_string()));
 
     let items = l
@@ -222,18 +237,23 @@ pub fn listing_view(
     let (revs, revision_total) = revisions;
     let revisions = revs
         .iter()
-        .map(|r| RevisionView { when: when(ui, &r.at), action: label(ui, "action", &r.action), fields: field_names(r) })
+        .map(|r| RevisionView {
+            when: when(ui, &r.at),
+            action: label(ui, "action", &r.action),
+            fields: field_names(ui, r),
+        })
         .collect();
     let name_enc: String = form_urlencoded::byte_serialize(l.name.as_bytes()).collect();
     ListingView {
         name: l.name.clone(),
+        href: listing_href(l.kind, &l.name),
         title,
         alt_title,
         summary: summary.filter(|s| !s.value.is_empty()),
         condition: l.open_condition.as_str().replace('_', "-"),
         condition_label: label(ui, "cond", l.open_condition.as_str()),
-        condition_reason: opt_text(&l.open_condition_reason),
-        legal_basis: opt_text(&l.legal_basis),
+        condition_reason: opt_text(&l.open_condition_reason).map(|v| pick(ui.lang, &v, None)),
+        legal_basis: opt_text(&l.legal_basis).map(|v| pick(ui.lang, &v, None)),
         withdrawn: (l.status == ListingStatus::Withdrawn)
             .then(|| opt_text(&l.withdrawn_reason).unwrap_or_else(|| ui.t("withdrawn-no-reason"))),
         draft: l.status == ListingStatus::Draft,
@@ -264,11 +284,15 @@ fn dist_view(ui: &Ui, d: &Distribution, open: bool) -> DistView {
     }
 }
 
-/// The fields a revision changed, without the ids of distributions.
-fn field_names(r: &Revision) -> String {
+/// The fields a revision changed, in words, without the ids of distributions.
+fn field_names(ui: &Ui, r: &Revision) -> String {
     let mut names: Vec<&str> = r.changes.iter().map(|c| c.field.split('[').next().unwrap_or_default()).collect();
     names.dedup();
-    names.join(", ")
+    names.iter().map(|n| crate::portal::words::field(ui, n)).collect::<Vec<_>>().join(if ui.en() {
+        ", "
+    } else {
+        "、"
+    })
 }
 
 pub fn lineage_view(ui: &Ui, r: &LineageRef) -> LineageView {

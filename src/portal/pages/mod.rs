@@ -45,9 +45,19 @@ pub fn url(path: &str, params: &[(&str, String)]) -> String {
 }
 
 /// Where to go back to after a form: a path of this site, else the home page.
+///
+/// Only printable ASCII is followed: browsers drop tabs and line breaks from
+/// a `Location` (so `/<TAB>/evil.example` would become `//evil.example`),
+/// treat `\` as `/`, and other control characters cannot be sent in a
+/// header at all. Anything else falls back to `/`, never to an error.
 pub fn local_path(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n']) => {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -65,6 +75,22 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        // What a browser would strip or normalise to another origin, and what no header may hold.
+        for n in [
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\r\n/x",
+            "/\u{1}x",
+            "/\u{b}evil",
+            "/\u{7f}",
+        ] {
+            assert_eq!(local_path(Some(n)), "/", "{n:?}");
+        }
+        for n in [" /x", "/x ", "/a b", "/\u{3000}/evil.example", "/教育", "/\u{a0}x", "/\u{200b}/x"] {
+            assert_eq!(local_path(Some(n)), "/", "{n:?}");
+        }
+        assert_eq!(local_path(Some("/datasets/a%09b?q=%20")), "/datasets/a%09b?q=%20", "encoded is fine");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::{given, parse, url};
 use crate::app::AppState;
 use crate::corpora::api::{CorpusListParams, corpus_facets};
 use crate::error::AppResult;
+use crate::http::Query;
 use crate::http::paging::PageParams;
 use crate::listings::ListingKind;
 use crate::listings::api::{self, CommonFilters};
@@ -148,6 +149,22 @@ impl SearchQuery {
     }
 }
 
+/// The number of the page shown, never taken on trust: 1 without a cursor;
+/// with one, the trail of earlier cursors counts the pages before while it
+/// is whole; once it has been cut to `TRAIL`, the link's number, between
+/// the trail's count and the last page the total allows.
+fn page_number(cursor: bool, trail: usize, claimed: Option<String>, total: i64) -> i64 {
+    if !cursor {
+        return 1;
+    }
+    let known = i64::try_from(trail).unwrap_or(i64::MAX - 2).saturating_add(2);
+    if trail < TRAIL {
+        return known;
+    }
+    let last = (total.max(1) - 1) / PAGE_SIZE + 1;
+    claimed.and_then(|p| p.parse::<i64>().ok()).unwrap_or(known).min(last).max(known)
+}
+
 fn parse_sort(v: &Option<String>) -> AppResult<Option<SortOrder>> {
     match given(v).as_deref() {
         None => Ok(None),
@@ -169,6 +186,13 @@ pub struct FacetValueView {
 pub struct FacetGroup {
     pub name: String,
     pub values: Vec<FacetValueView>,
+}
+
+impl FacetGroup {
+    /// Whether a value is chosen (its group is shown open).
+    pub fn selected(&self) -> bool {
+        self.values.iter().any(|v| v.selected)
+    }
 }
 
 /// A chosen filter and the link that removes it.
@@ -338,7 +362,7 @@ pub async fn page(
     let mut trail: Vec<String> = given(&query.prev)
         .map(|p| p.split('.').filter(|c| !c.is_empty()).map(str::to_string).collect())
         .unwrap_or_default();
-    let page: i64 = given(&query.page).and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page = page_number(cursor.is_some(), trail.len(), given(&query.page), result.total);
     let page_link = |cursor: Option<&String>, prev: &[String], number: i64| {
         let mut set = filters.clone();
         if let Some(c) = cursor {
@@ -375,11 +399,12 @@ pub async fn page(
             "search-summary-q",
             &[
                 ("n", crate::portal::i18n::Arg::Text(ui.count(result.total))),
+                ("count", crate::portal::i18n::Arg::Number(result.total)),
                 ("q", crate::portal::i18n::Arg::Text(q.clone())),
             ],
         )
     } else {
-        ui.with("search-summary", "n", &ui.count(result.total))
+        ui.counted("search-summary", &ui.count(result.total))
     };
     let hidden = filters.iter().filter(|(k, _)| *k != "q").cloned().collect();
     let section = match kind {
@@ -407,12 +432,14 @@ pub async fn page(
     })
 }
 
-/// `GET /datasets`: search the open list.
+/// `GET /datasets`: search the open list. The query is read by the API's
+/// extractor, so the page refuses what the API refuses (NUL characters,
+/// a field given twice) with the same 422.
 pub async fn datasets(
     state: web::Data<AppState>,
     ui: Ui,
     who: MaybePerson,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> AppResult<HttpResponse> {
     page(&state, ui, who, ListingKind::Dataset, query.into_inner()).await
 }
@@ -422,7 +449,7 @@ pub async fn corpora(
     state: web::Data<AppState>,
     ui: Ui,
     who: MaybePerson,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> AppResult<HttpResponse> {
     page(&state, ui, who, ListingKind::Corpus, query.into_inner()).await
 }
