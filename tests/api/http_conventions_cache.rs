@@ -109,6 +109,11 @@ async fn a_listing_keeps_its_own_validators_and_if_modified_since_is_honoured() 
     assert!(since.expect(304).body.is_empty());
     let before = "Mon, 01 Jan 2024 00:00:00 GMT";
     app.call_with("GET", "/api/v1/datasets/set-0", None, &[("If-Modified-Since", before)], None).await.expect(200);
+    // `*` is a 304 where the listing exists, a 404 where it does not.
+    let star = [("If-None-Match", "*")];
+    app.call_with("GET", "/api/v1/datasets?limit=1", None, &star, None).await.expect(304);
+    app.call_with("GET", "/api/v1/datasets/no-such-set", None, &star, None).await.expect(404);
+    app.call_with("GET", "/api/3/action/package_show?id=no-such-set", None, &star, None).await.expect(404);
     // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
     let both = [("If-Modified-Since", lm.as_str()), ("If-None-Match", "\"other\"")];
     app.call_with("GET", "/api/v1/datasets/set-0", None, &both, None).await.expect(200);
@@ -125,6 +130,9 @@ async fn a_304_is_answered_without_computing_the_body() {
     app.sql("ALTER TABLE listings RENAME TO listings_away").await.unwrap();
     let r = revalidate(&app, path, &etag).await.expect(304);
     assert!(r.body.is_empty());
+    // `*` matches only what exists, so it waits for the handler.
+    let star = app.call_with("GET", "/api/v1/datasets/no-such-set", None, &[("If-None-Match", "*")], None).await;
+    assert!(star.status.is_server_error() || star.status.as_u16() == 404, "{}", star.status);
     let broken = app.get(path, None).await;
     assert!(broken.status.is_server_error(), "the body needs the listings: {}", broken.status);
     app.sql("ALTER TABLE listings_away RENAME TO listings").await.unwrap();

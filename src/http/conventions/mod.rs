@@ -185,8 +185,9 @@ pub async fn inner(
         (Some(state), true) => validators::catalogue_tag(state, &req).await,
         _ => None,
     };
+    // `*` waits for the handler: it matches only a representation that exists.
     if let Some(tag) = &tag
-        && validators::if_none_match_hits(req.headers(), tag)
+        && validators::if_none_match_names(req.headers(), tag)
     {
         return Ok(req.into_response(validators::not_modified(tag, None)));
     }

@@ -70,6 +70,13 @@ fn decorate_get(path: &str, get: &mut Operation) {
         && (path.starts_with("/api/") || path.starts_with("/.well-known/"));
     let paged =
         get.parameters.iter().flatten().any(|p: &RefOr<Parameter>| matches!(p, RefOr::T(p) if p.name == "cursor"));
+    if public {
+        let params = get.parameters.get_or_insert_with(Vec::new);
+        let has = params.iter().any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("If-None-Match")));
+        if !has {
+            params.push(RefOr::T(if_none_match()));
+        }
+    }
     let responses = &mut get.responses.responses;
     if public {
         if let Some(RefOr::T(ok)) = responses.get_mut("200") {
@@ -90,6 +97,20 @@ fn decorate_get(path: &str, get: &mut Operation) {
             header("`<…?cursor=…>; rel=\"next\"` (RFC 8288) beside `next_cursor`; absent on the last page"),
         );
     }
+}
+
+/// The conditional request a public read answers with 304 (`*`: any
+/// current representation).
+fn if_none_match() -> Parameter {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut p = Parameter::new("If-None-Match");
+    p.parameter_in = ParameterIn::Header;
+    p.required = Required::False;
+    p.description = Some("ETags from earlier answers (or `*`): 304 without a body while one is current".into());
+    p.schema = Some(ObjectBuilder::new().schema_type(Type::String).examples(["*"]).into());
+    p
 }
 
 /// The HEAD twin of a GET: the same parameters and statuses, no bodies.

@@ -65,6 +65,16 @@ pub fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || opaque(t) == want)
 }
 
+/// Whether `If-None-Match` names `etag` itself (not by `*`).
+pub fn if_none_match_names(headers: &HeaderMap, etag: &str) -> bool {
+    let want = opaque(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| opaque(t) == want)
+}
+
 /// A 304 carrying the validators.
 pub fn not_modified(etag: &str, last_modified: Option<HeaderValue>) -> HttpResponse {
     let mut res = HttpResponse::NotModified().finish();
