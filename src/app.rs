@@ -23,7 +23,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::http::extract::BodyLimit;
 use crate::http::fallback::{RouteTable, fallback};
 use crate::http::rate_limit::RateLimits;
-use crate::http::request_id;
+use crate::http::{conventions, request_id};
 use crate::listings::cache::CatalogueCache;
 use crate::openapi::{ApiDoc, render};
 use crate::{audit, auth, ckan, corpora, dcat, distributions, grants, listings, ops, orgs, portal};
@@ -161,7 +161,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 /// The OpenAPI document the routes produce.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api_routes).split_for_parts();
-    api
+    crate::http::conventions::openapi::apply(api)
 }
 
 /// The rendered document, computed once and shared.
@@ -226,11 +226,15 @@ pub fn build(
         .configure(portal::routes)
         .default_service(web::to(fallback))
         .wrap(ErrorHandlers::new().default_handler(problem_body))
+        // Validators, 304s and paging links, on the bytes the handler made.
+        .wrap(from_fn(conventions::inner))
         // Pages get their security headers and error pages in the person's language.
         .wrap(from_fn(portal::middleware))
         // gzip / brotli / zstd as the client asks; file downloads opt out by
         // declaring `Content-Encoding: identity`.
         .wrap(actix_web::middleware::Compress::default())
+        // CORS and preflights, HEAD, Cache-Control and Vary, rate-limit headers.
+        .wrap(from_fn(conventions::outer))
         .wrap(from_fn(crate::http::nul::reject_in_path))
         .wrap(from_fn(request_id::middleware))
 }

@@ -343,6 +343,14 @@ pub struct LimitSettings {
     /// loopback clients only.
     #[arg(long, env = "DATAGATE_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Origins (`https://host[:port]`, comma-separated) whose pages may call
+    /// the API cross-origin with a credential (a bearer token): they get
+    /// their own origin back with `Access-Control-Allow-Credentials`. Empty
+    /// (the default): no credentialed cross-origin call at all; anonymous
+    /// public reads answer `Access-Control-Allow-Origin: *` regardless.
+    #[arg(long, env = "DATAGATE_CORS_ORIGINS", default_value = "", global = true)]
+    pub cors_origins: String,
 }
 
 /// The validated configuration the service runs with.
@@ -386,6 +394,8 @@ pub struct Config {
     pub query_wait: Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics_token: Option<String>,
+    /// Origins allowed credentialed cross-origin calls (normalised, exact match).
+    pub cors_origins: Vec<String>,
     pub portal: PortalConfig,
 }
 
@@ -452,6 +462,8 @@ impl Settings {
             trusted_proxies: parse_proxies(&self.limits.trusted_proxies)
                 .map_err(|e| format!("DATAGATE_TRUSTED_PROXIES: {e}"))?,
             metrics_token: self.limits.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+            cors_origins: parse_origins(&self.limits.cors_origins)
+                .map_err(|e| format!("DATAGATE_CORS_ORIGINS: {e}"))?,
             portal: self.portal.validate()?,
         })
     }
@@ -466,6 +478,28 @@ pub fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
             s.parse::<ipnet::IpNet>()
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
                 .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR range"))
+        })
+        .collect()
+}
+
+/// `https://a.example, http://127.0.0.1:3000`: origins as browsers send them
+/// (scheme, host, optional port; no path, no `*`), lower-cased.
+pub fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let bad = || format!("{s:?} is not an origin (scheme://host[:port], nothing after)");
+            let u = url::Url::parse(s).map_err(|_| bad())?;
+            let origin = u.origin();
+            if !origin.is_tuple() || !matches!(u.scheme(), "http" | "https") {
+                return Err(bad());
+            }
+            let serialised = origin.ascii_serialization();
+            if serialised != s.trim_end_matches('/').to_ascii_lowercase() {
+                return Err(bad());
+            }
+            Ok(serialised)
         })
         .collect()
 }
@@ -513,6 +547,7 @@ impl Config {
             query_wait: Duration::from_millis(2000),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            cors_origins: Vec::new(),
             portal: PortalConfig::defaults(),
         }
     }

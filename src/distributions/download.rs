@@ -60,6 +60,16 @@ fn content_disposition(file_name: &str) -> ContentDisposition {
     }
 }
 
+/// RFC 9530: the checksum of the whole file, also on a range or a HEAD.
+pub const REPR_DIGEST: header::HeaderName = header::HeaderName::from_static("repr-digest");
+
+/// `sha-256=:<base64>:` from the stored hex SHA-256.
+fn repr_digest(sha_hex: &str) -> String {
+    use base64::Engine;
+    let raw = hex::decode(sha_hex).unwrap_or_default();
+    format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(raw))
+}
+
 /// Answers a GET or HEAD for a file the caller may download. `kind` labels
 /// the bytes sent in the metrics: `open`, `granted` or `owner`.
 pub async fn serve_file(
@@ -98,6 +108,7 @@ pub async fn serve_file(
     res.insert_header((header::ETAG, etag))
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((REPR_DIGEST, repr_digest(sha)))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(content_disposition(d.file_name.as_deref().unwrap_or("download")))
         .insert_header((

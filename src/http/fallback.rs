@@ -7,9 +7,19 @@ use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
 
+/// What the contract says about a path's GET: whether it needs a credential,
+/// whether it is cursor-paged, and whether a handler of its own answers HEAD
+/// (otherwise HEAD is the GET without its body, `http::conventions`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GetOp {
+    pub secured: bool,
+    pub paged: bool,
+    pub own_head: bool,
+}
+
 /// Every documented path template with the methods it answers.
 pub struct RouteTable {
-    routes: Vec<(ResourceDef, Vec<String>)>,
+    routes: Vec<(ResourceDef, Vec<String>, Option<GetOp>)>,
 }
 
 impl RouteTable {
@@ -34,7 +44,15 @@ impl RouteTable {
                         methods.push(name.to_string());
                     }
                 }
-                (ResourceDef::new(path.as_str()), methods)
+                let get = item.get.as_ref().map(|op| GetOp {
+                    secured: op.security.as_ref().is_some_and(|s| !s.is_empty()),
+                    paged: op.parameters.iter().flatten().any(|p| match p {
+                        utoipa::openapi::RefOr::T(p) => p.name == "cursor",
+                        utoipa::openapi::RefOr::Ref(_) => false,
+                    }),
+                    own_head: item.head.as_ref().is_some_and(|h| !crate::http::conventions::openapi::is_head_twin(h)),
+                });
+                (ResourceDef::new(path.as_str()), methods, get)
             })
             .collect();
         Self { routes }
@@ -43,7 +61,7 @@ impl RouteTable {
     /// The methods allowed on `path`, if any documented route matches it.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
         let mut allowed: Vec<String> = Vec::new();
-        for (def, methods) in &self.routes {
+        for (def, methods, _) in &self.routes {
             if def.is_match(path) {
                 for m in methods {
                     if !allowed.contains(m) {
@@ -53,6 +71,11 @@ impl RouteTable {
             }
         }
         (!allowed.is_empty()).then_some(allowed)
+    }
+
+    /// The GET of the documented route matching `path`, if there is one.
+    pub fn get_op(&self, path: &str) -> Option<GetOp> {
+        self.routes.iter().find(|(def, _, get)| get.is_some() && def.is_match(path)).and_then(|(_, _, get)| *get)
     }
 }
 

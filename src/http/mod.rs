@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every endpoint: request ids and request logging,
+//! the web's conventions (CORS, HEAD, validators, paging links),
 //! strict JSON and query extractors, the 404/405 fallback, paging, and the
 //! refusal of NUL characters.
 
 pub mod client_ip;
+pub mod conventions;
 pub mod extract;
 pub mod fallback;
 pub mod nul;

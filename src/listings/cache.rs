@@ -76,6 +76,8 @@ pub struct CatalogueCache {
     /// The database's counter as last polled (other instances' changes).
     remote: AtomicU64,
     entries: Option<moka::future::Cache<Key, Cached>>,
+    /// Tells this process's views apart from another's (or an earlier run's).
+    nonce: u64,
 }
 
 impl CatalogueCache {
@@ -86,11 +88,21 @@ impl CatalogueCache {
                 .max_capacity(CAPACITY_BYTES)
                 .build()
         });
-        Self { local, remote: AtomicU64::new(0), entries }
+        Self { local, remote: AtomicU64::new(0), entries, nonce: rand::random() }
     }
 
     fn key(&self, key: String) -> Key {
         (self.local.load(Ordering::Acquire), self.remote.load(Ordering::Acquire), key)
+    }
+
+    /// What the catalogue's validators are derived from (`http::conventions`):
+    /// this process's view of the generation, exactly what the cache keys its
+    /// entries by, so a validator never outlives the body it was given with.
+    /// `None` without a cache (then the database's counter is read instead).
+    pub fn validator_basis(&self) -> Option<String> {
+        self.entries.as_ref()?;
+        let (local, remote, _) = self.key(String::new());
+        Some(format!("{:x}.{local}.{remote}", self.nonce))
     }
 
     /// Notes the database's generation, as the poller read it.

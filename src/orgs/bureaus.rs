@@ -141,6 +141,9 @@ pub async fn create_bureau(state: web::Data<AppState>, admin: Admin, body: Json<
                     .with_context(json!({"field": "name"})));
             }
             model::insert_org(conn, &org)?;
+            // Bureaus are the catalogue's publishers (CKAN organisations, DCAT
+            // publishers): the catalogue's validators must change with them.
+            crate::listings::cache::mark_changed(conn)?;
             audit::record(
                 conn,
                 &actor,
