@@ -24,6 +24,7 @@ mod db_away;
 mod dcat;
 mod errors;
 mod faults;
+mod faults_tokens;
 mod files;
 mod fuzz_findings;
 mod grants;
