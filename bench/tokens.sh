@@ -28,8 +28,8 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 head -c 4096 /dev/urandom > "$OUT/small.bin"
 
-wait_ready() {
-  for _ in $(seq 1 600); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+wait_ready() {  # URL [seconds]
+  for _ in $(seq 1 $((${2:-120} * 5))); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "server at $1 did not become ready" >&2; return 1
 }
 
@@ -90,7 +90,7 @@ LUA
     valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-$backend.out" \
       "$BIN" serve > "$OUT/serve-$backend-callgrind.log" 2>&1 &
     pid=$!
-    wait_ready "$BASE/readyz"
+    wait_ready "$BASE/readyz" 600
     curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $KEY" "$BASE/api/v1/grants/$GRANT/access-tokens"
     callgrind_control -z "$pid" >/dev/null
     for _ in $(seq 1 "$CALLGRIND"); do
@@ -98,7 +98,7 @@ LUA
     done
     callgrind_control -d "$pid" >/dev/null
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    ir=$(for f in "$OUT"/callgrind-"$backend".out.*; do callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; done | sort -n | tail -n 1)
+    ir=$(for f in "$OUT"/callgrind-"$backend".out*; do callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; done | sort -n | tail -n 1)
     echo "$backend: callgrind $((ir / CALLGRIND)) instructions per token (server process, $CALLGRIND sequential issues)" \
       | tee -a "$OUT/results.jsonl.notes"
   fi

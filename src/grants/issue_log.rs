@@ -103,34 +103,46 @@ fn writer(url: DbUrl, rx: Receiver<Waiting>) {
         {
             batch.push(w);
         }
-        let c = match conn.take() {
-            Some(c) => Ok(c),
-            None => DbManager::new(url.clone()).connect().map_err(|e| {
-                tracing::warn!(error = %e, "token issue writer: no database connection");
-                AppError::unavailable("the database is not reachable; try again shortly")
-            }),
-        };
-        let outcome = c.and_then(|mut c| {
-            crate::telemetry::audit_reset();
-            let result = write_tx(&mut c, |c| commit(c, &batch));
-            crate::telemetry::audit_finish(result.is_ok());
-            // A connection that failed is not trusted with the next batch.
-            if result.is_ok() {
-                conn = Some(c);
+        // A panic costs its batch (each waiter is told the writer stopped),
+        // not the writer.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_batch(&url, &mut conn, batch)));
+        if run.is_err() {
+            tracing::error!("token issue writer: a batch panicked; its issues were not recorded");
+            conn = None;
+        }
+    }
+}
+
+/// Commits one batch on the writer's connection (opened if need be) and
+/// answers its waiters.
+fn write_batch(url: &DbUrl, conn: &mut Option<DbConn>, batch: Vec<Waiting>) {
+    let c = match conn.take() {
+        Some(c) => Ok(c),
+        None => DbManager::new(url.clone()).connect().map_err(|e| {
+            tracing::warn!(error = %e, "token issue writer: no database connection");
+            AppError::unavailable("the database is not reachable; try again shortly")
+        }),
+    };
+    let outcome = c.and_then(|mut c| {
+        crate::telemetry::audit_reset();
+        let result = write_tx(&mut c, |c| commit(c, &batch));
+        crate::telemetry::audit_finish(result.is_ok());
+        // A connection that failed is not trusted with the next batch.
+        if result.is_ok() {
+            *conn = Some(c);
+        }
+        result
+    });
+    match outcome {
+        Ok(verdicts) => {
+            for (w, verdict) in batch.into_iter().zip(verdicts) {
+                let _ = w.reply.send(verdict.map_or(Ok(()), Err));
             }
-            result
-        });
-        match outcome {
-            Ok(verdicts) => {
-                for (w, verdict) in batch.into_iter().zip(verdicts) {
-                    let _ = w.reply.send(verdict.map_or(Ok(()), Err));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = ?e, issues = batch.len(), "token issue writer: the batch was not committed");
-                for w in batch {
-                    let _ = w.reply.send(Err(e.clone()));
-                }
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, issues = batch.len(), "token issue writer: the batch was not committed");
+            for w in batch {
+                let _ = w.reply.send(Err(e.clone()));
             }
         }
     }

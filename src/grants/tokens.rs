@@ -160,7 +160,7 @@ pub async fn issue(
                 .into_iter()
                 .filter(|d| g.distribution_ids.0.contains(&d.id))
                 .collect();
-            Ok(sign(&st, &caller, &g, &dists, now, client)?)
+            sign(&st, &caller, &g, &dists, now, client)
         })
         .await?;
     state.issue_log.record(issue).await?;

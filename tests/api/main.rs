@@ -3,6 +3,7 @@
 
 mod corpus_fixtures;
 mod fault_support;
+mod grants_support;
 mod helpers;
 mod portal_support;
 
@@ -13,6 +14,7 @@ mod audit_checkpoints;
 mod auth;
 mod authz_leaks;
 mod authz_matrix;
+mod authz_world;
 mod cache;
 mod ckan;
 mod contract;
@@ -28,6 +30,7 @@ mod faults_tokens;
 mod files;
 mod fuzz_findings;
 mod grants;
+mod grants_use;
 mod limits;
 mod metrics;
 mod openlist;
