@@ -29,8 +29,8 @@ use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
 use serde_json::Value;
 
-use crate::helpers::*;
 pub use crate::authz_world::World;
+use crate::helpers::*;
 
 /// The kinds of caller, in the order of [`Row::expect`].
 pub const CALLERS: [&str; 8] = ["anonymous", "unverified", "ent_a", "ent_b", "suspended", "pub_x", "pub_y", "admin"];
