@@ -41,6 +41,8 @@ pub struct AppState {
     pub lane: crate::db::lane::QueryLane,
     /// Seals second-factor secrets at rest.
     pub seal: crate::auth::totp::SealKey,
+    /// The group commit of data-token issues (`grants::issue_log`).
+    pub issue_log: crate::grants::issue_log::IssueLog,
 }
 
 impl AppState {
@@ -52,7 +54,8 @@ impl AppState {
         let seal = crate::auth::totp::SealKey::load_or_create(&config.seal_key_file)?;
         crate::telemetry::handle();
         let lane = crate::db::lane::QueryLane::new(config.query_slots, config.query_timeout, config.query_wait);
-        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, lane, seal })
+        let issue_log = crate::grants::issue_log::IssueLog::new(db.url().clone());
+        Ok(Self { db, config: Arc::new(config), signer, clock, storage, cache, limits, lane, seal, issue_log })
     }
 }
 

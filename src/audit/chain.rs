@@ -91,16 +91,81 @@ pub fn record(
     target_id: &str,
     summary: serde_json::Value,
 ) -> AppResult<i64> {
+    let (seq, prev_hash) = locked_head(conn)?;
+    let entry = link(seq, prev_hash, actor, at, action, target_type, target_id, &summary);
+    diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
+    crate::telemetry::audit_appended();
+    Ok(seq)
+}
+
+/// An entry to append with [`record_many`].
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub actor: Actor,
+    pub at: NaiveDateTime,
+    pub action: &'static str,
+    pub target_type: &'static str,
+    pub target_id: String,
+    pub summary: serde_json::Value,
+}
+
+/// Rows per multi-row INSERT: well under SQLite's limit of bound variables
+/// (11 columns each).
+const INSERT_ROWS: usize = 500;
+
+/// Appends several entries in the given order, with one lock, one read of
+/// the head and multi-row inserts (the group commit of `grants::issue_log`).
+/// Like [`record`], call it inside the transaction that makes the change.
+/// Returns the sequence number of the first entry appended.
+pub fn record_many(conn: &mut DbConn, entries: &[NewEntry]) -> AppResult<i64> {
+    let (first, mut prev_hash) = locked_head(conn)?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let entry =
+            link(first + i as i64, prev_hash, &e.actor, e.at, e.action, e.target_type, &e.target_id, &e.summary);
+        prev_hash = entry.hash.clone();
+        rows.push(entry);
+    }
+    for chunk in rows.chunks(INSERT_ROWS) {
+        // The multi-backend connection cannot insert a slice at once.
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
+        };
+    }
+    for _ in entries {
+        crate::telemetry::audit_appended();
+    }
+    Ok(first)
+}
+
+/// Locks the chain until the transaction ends and returns the next sequence
+/// number and the hash it links to.
+fn locked_head(conn: &mut DbConn) -> AppResult<(i64, String)> {
     backend::lock_audit_chain(conn)?;
     let head: Option<(i64, String)> = audit_log::table
         .order(audit_log::seq.desc())
         .select((audit_log::seq, audit_log::hash))
         .first(conn)
         .optional()?;
-    let (seq, prev_hash) = match head {
+    Ok(match head {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_string()),
-    };
+    })
+}
+
+/// The entry at `seq` after `prev_hash`, with its hash.
+#[allow(clippy::too_many_arguments)]
+fn link(
+    seq: i64,
+    prev_hash: String,
+    actor: &Actor,
+    at: NaiveDateTime,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    summary: &serde_json::Value,
+) -> Entry {
     let mut entry = Entry {
         seq,
         at,
@@ -109,15 +174,13 @@ pub fn record(
         action: action.to_string(),
         target_type: target_type.to_string(),
         target_id: target_id.to_string(),
-        summary: serde_json::to_string(&summary).unwrap_or_else(|_| "{}".into()),
+        summary: serde_json::to_string(summary).unwrap_or_else(|_| "{}".into()),
         request_id: actor.request_id.clone(),
         prev_hash,
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
-    crate::telemetry::audit_appended();
-    Ok(seq)
+    entry
 }
 
 /// The result of walking the chain.

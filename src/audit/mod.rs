@@ -14,4 +14,4 @@ pub mod model;
 pub mod proofs;
 pub mod tree;
 
-pub use chain::{Actor, Entry, Verification, record, verify_chain};
+pub use chain::{Actor, Entry, NewEntry, Verification, record, record_many, verify_chain};

@@ -21,9 +21,10 @@ use crate::listings::ListingId;
 use crate::openapi::responses as r;
 use crate::orgs::OrgId;
 
+/// A row of the access log, ready to insert.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = access_log)]
-struct LogRow {
+pub struct LogRow {
     id: String,
     at: NaiveDateTime,
     event: String,
@@ -58,25 +59,46 @@ pub struct LogEntry<'a> {
 }
 
 pub fn record(conn: &mut DbConn, e: &LogEntry<'_>) -> AppResult<()> {
-    let row = LogRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        at: e.at,
-        event: e.event.to_string(),
-        grant_id: e.grant.id,
-        listing_id: e.grant.listing_id,
-        enterprise_id: e.grant.enterprise_id,
-        distribution_id: e.distribution.clone(),
-        user_id: e.user.clone(),
-        api_key_id: e.api_key.clone(),
-        token_id: e.token_id.clone(),
-        bytes: e.bytes,
-        byte_range: e.range.clone(),
-        client_addr: e.client.clone(),
-        request_id: e.request_id.clone(),
-        epsilon: None,
-    };
-    diesel::insert_into(access_log::table).values(&row).execute(conn)?;
+    diesel::insert_into(access_log::table).values(&LogRow::new(e)).execute(conn)?;
     Ok(())
+}
+
+/// Rows per multi-row INSERT: well under SQLite's limit of bound variables
+/// (15 columns each).
+const INSERT_ROWS: usize = 500;
+
+/// Inserts rows made with [`LogRow::new`] (the group commit of token issues).
+pub fn insert_rows(conn: &mut DbConn, rows: &[LogRow]) -> AppResult<()> {
+    for chunk in rows.chunks(INSERT_ROWS) {
+        // The multi-backend connection cannot insert a slice at once.
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(access_log::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(access_log::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+impl LogRow {
+    pub fn new(e: &LogEntry<'_>) -> Self {
+        LogRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: e.at,
+            event: e.event.to_string(),
+            grant_id: e.grant.id,
+            listing_id: e.grant.listing_id,
+            enterprise_id: e.grant.enterprise_id,
+            distribution_id: e.distribution.clone(),
+            user_id: e.user.clone(),
+            api_key_id: e.api_key.clone(),
+            token_id: e.token_id.clone(),
+            bytes: e.bytes,
+            byte_range: e.range.clone(),
+            client_addr: e.client.clone(),
+            request_id: e.request_id.clone(),
+            epsilon: None,
+        }
+    }
 }
 
 /// An entry of the access log.

@@ -8,6 +8,7 @@ pub mod access_log;
 pub mod aggregate;
 pub mod decisions;
 pub mod grants_api;
+pub mod issue_log;
 pub mod model;
 pub mod requests;
 pub mod suspension;

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::access_log::{self, LogEntry};
-use super::grants_api::visible_grant;
+use super::access_log::{LogEntry, LogRow};
+use super::issue_log::Issue;
 use super::model::{self, Scope};
 use super::{GrantId, GrantRow, GrantState};
 use crate::app::AppState;
-use crate::audit;
+use crate::audit::NewEntry;
 use crate::auth::extract::{Caller, Credential, authenticate_token, bearer};
 use crate::auth::{Curator, EnterpriseUser};
 use crate::db::DbConn;
@@ -80,7 +80,7 @@ pub struct DataToken {
     pub distributions: Vec<GrantedDistribution>,
 }
 
-fn not_active(state: GrantState, suspension: Option<model::Suspension>) -> AppError {
+pub(super) fn not_active(state: GrantState, suspension: Option<model::Suspension>) -> AppError {
     if let Some(s) = suspension {
         return AppError::forbidden_as("grant-not-active", format!("the grant is suspended: {}", s.reason))
             .with_context(json!({"grant_state": state, "suspension_cause": s.cause, "suspension_reason": s.reason}));
@@ -127,7 +127,10 @@ pub async fn create_grant_access_token(
 /// The service behind the handler (and the portal's download button): check
 /// the credential's rate, that the grant is the caller's and active, sign a
 /// data token for its distributions, and record the issue in the access log
-/// and the audit chain in the same transaction.
+/// and the audit chain before answering. The checks and the signature run
+/// in parallel with other requests; the records are committed by the group
+/// commit of `issue_log`, which checks the grant again under the chain's
+/// lock. A token is returned only once its records are committed.
 pub async fn issue(
     state: &web::Data<AppState>,
     caller: EnterpriseUser,
@@ -141,13 +144,13 @@ pub async fn issue(
     state.limits.token_issue.check(&limit_key)?;
     let now = state.clock.db_now();
     let st = state.clone();
-    let token = state
+    let (token, issue) = state
         .db
-        .write(move |conn| {
-            let g = visible_grant(conn, &caller, id)?;
-            if g.enterprise_id != caller.org_id() {
-                return Err(AppError::not_found("grant"));
-            }
+        .run(move |conn| {
+            // An enterprise user sees exactly its enterprise's grants.
+            let g = model::find_grant(conn, id)?
+                .filter(|g| g.enterprise_id == caller.org_id())
+                .ok_or_else(|| AppError::not_found("grant"))?;
             let (current, suspension) = model::effective(conn, &g, now)?;
             if current != GrantState::Active {
                 return Err(not_active(current, suspension));
@@ -157,72 +160,82 @@ pub async fn issue(
                 .into_iter()
                 .filter(|d| g.distribution_ids.0.contains(&d.id))
                 .collect();
-            let expires = (now + Duration::seconds(MAX_TOKEN_SECS)).min(g.valid_until);
-            let key = match caller.credential {
-                Credential::ApiKey(k) => Some(k.to_string()),
-                Credential::Session => None,
-            };
-            let claims = DataClaims {
-                iss: st.signer.issuer.clone(),
-                aud: DATA_AUDIENCE.into(),
-                sub: caller.user_id().to_string(),
-                org: g.enterprise_id.to_string(),
-                grant: g.id.to_string(),
-                listing: g.listing_id.to_string(),
-                dist: dists.iter().map(|d| d.id.to_string()).collect(),
-                iat: utc(now).timestamp(),
-                nbf: utc(now).timestamp(),
-                exp: utc(expires).timestamp(),
-                jti: uuid::Uuid::new_v4().to_string(),
-                key: key.clone(),
-            };
-            let jwt = st.signer.sign(&claims)?;
-            access_log::record(
-                conn,
-                &LogEntry {
-                    at: now,
-                    event: "token_issued",
-                    grant: &g,
-                    distribution: None,
-                    user: Some(caller.user_id().to_string()),
-                    api_key: key,
-                    token_id: Some(claims.jti.clone()),
-                    bytes: None,
-                    range: None,
-                    client: client.clone(),
-                    request_id: Some(caller.request_id.clone()),
-                },
-            )?;
-            audit::record(
-                conn,
-                &caller.actor(),
-                now,
-                "grant.token_issue",
-                "grant",
-                &g.id.to_string(),
-                json!({"jti": claims.jti, "expires_at": utc(expires), "distributions": claims.dist}),
-            )?;
-            Ok(DataToken {
-                access_token: jwt,
-                token_type: "Bearer".into(),
-                expires_in: (expires - now).num_seconds(),
-                expires_at: utc(expires),
-                grant_id: g.id,
-                distributions: dists
-                    .iter()
-                    .map(|d| GrantedDistribution {
-                        id: d.id,
-                        name: d.name.clone(),
-                        format: d.format.clone(),
-                        download_url: d.has_file().then(|| format!("/api/v1/distributions/{}/file", d.id)),
-                        access_url: d.access_url.clone(),
-                    })
-                    .collect(),
-            })
+            sign(&st, &caller, &g, &dists, now, client)
         })
         .await?;
+    state.issue_log.record(issue).await?;
     metrics::counter!(crate::telemetry::ACCESS_TOKENS).increment(1);
     Ok(token)
+}
+
+/// The data token for `dists` of an active grant, and what to record of it.
+fn sign(
+    st: &AppState,
+    caller: &EnterpriseUser,
+    g: &GrantRow,
+    dists: &[DistributionRow],
+    now: NaiveDateTime,
+    client: Option<String>,
+) -> AppResult<(DataToken, Issue)> {
+    let expires = (now + Duration::seconds(MAX_TOKEN_SECS)).min(g.valid_until);
+    let key = match caller.credential {
+        Credential::ApiKey(k) => Some(k.to_string()),
+        Credential::Session => None,
+    };
+    let claims = DataClaims {
+        iss: st.signer.issuer.clone(),
+        aud: DATA_AUDIENCE.into(),
+        sub: caller.user_id().to_string(),
+        org: g.enterprise_id.to_string(),
+        grant: g.id.to_string(),
+        listing: g.listing_id.to_string(),
+        dist: dists.iter().map(|d| d.id.to_string()).collect(),
+        iat: utc(now).timestamp(),
+        nbf: utc(now).timestamp(),
+        exp: utc(expires).timestamp(),
+        jti: uuid::Uuid::new_v4().to_string(),
+        key: key.clone(),
+    };
+    let jwt = st.signer.sign(&claims)?;
+    let log = LogRow::new(&LogEntry {
+        at: now,
+        event: "token_issued",
+        grant: g,
+        distribution: None,
+        user: Some(caller.user_id().to_string()),
+        api_key: key,
+        token_id: Some(claims.jti.clone()),
+        bytes: None,
+        range: None,
+        client,
+        request_id: Some(caller.request_id.clone()),
+    });
+    let audit = NewEntry {
+        actor: caller.actor(),
+        at: now,
+        action: "grant.token_issue",
+        target_type: "grant",
+        target_id: g.id.to_string(),
+        summary: json!({"jti": claims.jti, "expires_at": utc(expires), "distributions": claims.dist}),
+    };
+    let token = DataToken {
+        access_token: jwt,
+        token_type: "Bearer".into(),
+        expires_in: (expires - now).num_seconds(),
+        expires_at: utc(expires),
+        grant_id: g.id,
+        distributions: dists
+            .iter()
+            .map(|d| GrantedDistribution {
+                id: d.id,
+                name: d.name.clone(),
+                format: d.format.clone(),
+                download_url: d.has_file().then(|| format!("/api/v1/distributions/{}/file", d.id)),
+                access_url: d.access_url.clone(),
+            })
+            .collect(),
+    };
+    Ok((token, Issue { grant: g.id, at: now, log, audit }))
 }
 
 /// The client's address for the access log (`http::client_ip`: forwarding

@@ -222,27 +222,19 @@ async fn if_match_keeps_two_editors_from_overwriting_each_other() {
     let World { app, edu, .. } = world().await;
     app.create_dataset(&edu, dataset_body("sh-edu-race", "标题", "unconditional")).await;
     let path = "/api/v1/datasets/sh-edu-race";
-    let p = app.call("PATCH", path, Some(&edu.token), Some(json!({"title": "无条件"}))).await.problem(428);
+    let p = app.patch(path, Some(&edu.token), json!({"title": "无条件"})).await.problem(428);
     assert!(p["detail"].as_str().unwrap().contains("If-Match"));
 
     let etag = app.get(path, Some(&edu.token)).await.header("etag").unwrap();
     // Two editors read the same version; the first write wins, the second gets 412.
-    let first = app
-        .call_with("PATCH", path, Some(&edu.token), &[("If-Match", &etag)], Some(json!({"title": "甲的修改"})))
-        .await
-        .expect(200);
+    let first = app.patch_if_match(path, Some(&edu.token), &etag, json!({"title": "甲的修改"})).await.expect(200);
     let new_etag = first.header("etag").unwrap();
     assert_ne!(new_etag, etag);
-    let p = app
-        .call_with("PATCH", path, Some(&edu.token), &[("If-Match", &etag)], Some(json!({"title": "乙的修改"})))
-        .await
-        .problem(412);
+    let p = app.patch_if_match(path, Some(&edu.token), &etag, json!({"title": "乙的修改"})).await.problem(412);
     assert_eq!(p["context"]["etag"], new_etag.as_str());
     assert_eq!(app.get(path, Some(&edu.token)).await.json()["title"], "甲的修改");
     // With the fresh ETag the second editor succeeds.
-    app.call_with("PATCH", path, Some(&edu.token), &[("If-Match", &new_etag)], Some(json!({"title": "乙的修改"})))
-        .await
-        .expect(200);
+    app.patch_if_match(path, Some(&edu.token), &new_etag, json!({"title": "乙的修改"})).await.expect(200);
 }
 
 #[actix_web::test]

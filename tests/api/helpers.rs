@@ -264,6 +264,15 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.call("POST", path, token, Some(body)).await
     }
+    /// PATCH with a JSON body (a listing's PATCH also needs `If-Match`: see
+    /// [`TestApp::patch_if_match`]).
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call("PATCH", path, token, Some(body)).await
+    }
+    /// PATCH with `If-Match: etag`.
+    pub async fn patch_if_match(&self, path: &str, token: Option<&str>, etag: &str, body: Value) -> Resp {
+        self.call_with("PATCH", path, token, &[("If-Match", etag)], Some(body)).await
+    }
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
         self.call("DELETE", path, token, None).await
     }

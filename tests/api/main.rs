@@ -3,6 +3,7 @@
 
 mod corpus_fixtures;
 mod fault_support;
+mod grants_support;
 mod helpers;
 mod portal_support;
 
@@ -14,6 +15,7 @@ mod auth;
 mod authz_cors;
 mod authz_leaks;
 mod authz_matrix;
+mod authz_world;
 mod cache;
 mod ckan;
 mod contract;
@@ -25,12 +27,14 @@ mod db_away;
 mod dcat;
 mod errors;
 mod faults;
+mod faults_tokens;
 mod files;
 mod fuzz_findings;
 mod grants;
 mod http_conventions_cache;
 mod http_conventions_head;
 mod http_conventions_paging;
+mod grants_use;
 mod limits;
 mod metrics;
 mod openlist;
