@@ -30,7 +30,7 @@ fn hex16(h: Sha256) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
@@ -142,7 +142,7 @@ pub async fn finish(mut res: ServiceResponse<BoxBody>, tag: Option<String>) -> R
 
 /// `If-Modified-Since` at or after `Last-Modified`.
 fn not_modified_since(req: &HeaderMap, last_modified: Option<&HeaderValue>) -> bool {
-    let parse = |v: &HeaderValue| v.to_str().ok().and_then(|s| httpdate(s));
+    let parse = |v: &HeaderValue| v.to_str().ok().and_then(httpdate);
     match (req.get(header::IF_MODIFIED_SINCE).and_then(parse), last_modified.and_then(parse)) {
         (Some(since), Some(modified)) => modified <= since,
         _ => false,
