@@ -31,6 +31,7 @@ mod limits;
 mod metrics;
 mod openlist;
 mod portal;
+mod portal_cache;
 mod portal_leaks;
 mod portal_sessions;
 mod privacy;
