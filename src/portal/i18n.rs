@@ -63,12 +63,6 @@ impl Memo {
 
 static MEMO: LazyLock<[Memo; 2]> = LazyLock::new(|| [Memo::of(Lang::Zh), Memo::of(Lang::En)]);
 
-/// Resolves every message without arguments now rather than on the first
-/// page (called when the portal's routes are built).
-pub fn warm() {
-    LazyLock::force(&MEMO);
-}
-
 /// The cookie that remembers the person's choice.
 pub const LANG_COOKIE: &str = "dg_lang";
 
