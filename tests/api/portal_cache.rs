@@ -23,40 +23,40 @@ async fn catalogue(app: &TestApp) -> Session {
 const PAGES: &[&str] =
     &["/", "/datasets", "/datasets?q=%E7%BC%93%E5%AD%98", "/datasets/open-one", "/datasets/cond-one"];
 
-#[actix_web::test]
-async fn the_cache_renders_a_public_page_once_per_generation_and_fills_in_each_token() {
+/// A visit to a page rendered through the cache, as a browser holding the
+/// CSRF secret `cookie` (or none): the answer, and the token it should carry.
+async fn visit(app: &TestApp, renders: &Cell<u32>, cookie: Option<&str>) -> (String, String) {
     use datagate::portal::cache::public_page;
     use datagate::portal::session::MaybePerson;
     use datagate::portal::ui::Ui;
 
+    let mut req = actix_web::test::TestRequest::get().uri("/datasets?q=x");
+    if let Some(c) = cookie {
+        req = req.insert_header(("Cookie", format!("dg_csrf={c}")));
+    }
+    let req = req.to_http_request();
+    let ui = Ui::build(&req, &app.state, None).expect("frame");
+    let own = ui.csrf.clone();
+    let r = public_page(&app.state, ui, &MaybePerson(None), |ui| async move {
+        renders.set(renders.get() + 1);
+        Ok(format!("<p>{}</p><input value=\"{}\">", ui.here, ui.csrf))
+    })
+    .await
+    .expect("page");
+    let body = actix_web::body::to_bytes(r.into_body()).await.expect("body");
+    (String::from_utf8(body.to_vec()).unwrap(), own)
+}
+
+#[actix_web::test]
+async fn the_cache_renders_a_public_page_once_per_generation_and_fills_in_each_token() {
     let app = TestApp::spawn().await;
     let edu = catalogue(&app).await;
     let renders = Cell::new(0);
-    let visit = |cookie: Option<&str>| {
-        let mut req = actix_web::test::TestRequest::get().uri("/datasets?q=x");
-        if let Some(c) = cookie {
-            req = req.insert_header(("Cookie", format!("dg_csrf={c}")));
-        }
-        let req = req.to_http_request();
-        let ui = Ui::build(&req, &app.state, None).expect("frame");
-        let own = ui.csrf.clone();
-        let renders = &renders;
-        async move {
-            let r = public_page(&app.state, ui, &MaybePerson(None), |ui| async move {
-                renders.set(renders.get() + 1);
-                Ok(format!("<p>{}</p><input value=\"{}\">", ui.here, ui.csrf))
-            })
-            .await
-            .expect("page");
-            let body = actix_web::body::to_bytes(r.into_body()).await.expect("body");
-            (String::from_utf8(body.to_vec()).unwrap(), own)
-        }
-    };
     let secret_a = "a".repeat(43);
     let secret_b = "b".repeat(43);
-    let (first, token_a) = visit(Some(&secret_a)).await;
-    let (second, token_b) = visit(Some(&secret_b)).await;
-    let (third, token_new) = visit(None).await;
+    let (first, token_a) = visit(&app, &renders, Some(&secret_a)).await;
+    let (second, token_b) = visit(&app, &renders, Some(&secret_b)).await;
+    let (third, token_new) = visit(&app, &renders, None).await;
     assert_eq!(renders.get(), 1, "rendered once, then served from the cache");
     assert_ne!(token_a, token_b);
     assert_eq!(first, format!("<p>/datasets?q=x</p><input value=\"{token_a}\">"));
@@ -65,9 +65,9 @@ async fn the_cache_renders_a_public_page_once_per_generation_and_fills_in_each_t
 
     // A write to the catalogue makes a new generation: rendered again.
     app.quick_dataset(&edu, dataset_body("open-two", "另一个", "unconditional")).await;
-    visit(Some(&secret_a)).await;
+    visit(&app, &renders, Some(&secret_a)).await;
     assert_eq!(renders.get(), 2);
-    visit(Some(&secret_b)).await;
+    visit(&app, &renders, Some(&secret_b)).await;
     assert_eq!(renders.get(), 2);
 }
 
@@ -86,10 +86,9 @@ async fn a_cached_page_carries_each_browsers_own_token_and_only_that_one_works()
         // The pages are otherwise the same rendering.
         assert_eq!(page_a.replace(&token_a, ""), page_b.replace(&token_b, ""), "{path}");
         // Each token opens its own browser's forms and no other's.
-        let post = |token: String| vec![("csrf_token", token), ("lang", "en".to_string()), ("next", "/".to_string())];
-        let form = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
-        b.post_form(&app, "/language", &form(&post(token_a.clone()))).await.expect(403);
-        a.post_form(&app, "/language", &form(&post(token_a))).await.expect(303);
+        let fields = [("csrf_token", token_a.as_str()), ("lang", "en"), ("next", "/")];
+        b.post_form(&app, "/language", &fields).await.expect(403);
+        a.post_form(&app, "/language", &fields).await.expect(303);
     }
 }
 
@@ -180,6 +179,6 @@ async fn the_language_and_the_address_are_part_of_a_cached_page() {
     }
     let a = page(Browser::new().get(&app, "/datasets?q=%E7%BC%93%E5%AD%98").await, 200);
     let b = page(Browser::new().get(&app, "/datasets?q=%E7%BC%93%E5%AD%98&sort=title").await, 200);
-    assert_eq!(hidden(&b, "next"), "/datasets?q=%E7%BC%93%E5%AD%98&amp;sort=title");
+    assert_eq!(hidden(&b, "next"), "/datasets?q=%E7%BC%93%E5%AD%98&#38;sort=title");
     assert_ne!(a.replace(&hidden(&a, "csrf_token"), ""), b.replace(&hidden(&b, "csrf_token"), ""));
 }
