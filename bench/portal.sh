@@ -2,7 +2,9 @@
 # The portal's pages next to the JSON API's figures: home, search 教育 and a
 # dataset page against the list, search and detail endpoints they read, at
 # N listings (default 100 000), with wrk at fixed concurrency, on each
-# backend. Writes bench/out/portal-<time>/ and docs/benchmarks-portal.md.
+# backend. Writes bench/out/portal-<time>/ and docs/benchmarks-portal.md
+# (the table and the machine's load average during each run; the
+# hand-written sections from "## Reading these numbers" on are kept).
 #
 #   bench/portal.sh                       # N=100000, PostgreSQL and SQLite
 #   BACKENDS=sqlite bench/portal.sh       # one backend
@@ -32,6 +34,7 @@ log "building the release binary"
 [ -n "${NO_BUILD:-}" ] || cargo build --release --locked -q
 BIN=target/release/datagate
 
+load1() { cut -d' ' -f1 /proc/loadavg; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
@@ -43,11 +46,14 @@ wait_ready() {
 # wrk_run SYSTEM BACKEND SCENARIO URL
 wrk_run() {
   local system=$1 backend=$2 scenario=$3 url=$4
-  local file="$OUT/$system-$backend-$scenario.txt" before
+  local file="$OUT/$system-$backend-$scenario.txt" before load_before
   before=$(rss_kb "$SERVER_PID")
   curl -fsS -o /dev/null "$url"   # fails the run on a non-2xx page
+  load_before=$(load1)
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency "$url" > "$file" 2>&1 || true
-  python3 bench/parse_wrk.py "$file" "$system" "$backend" "$scenario" "$CONNS" "$before" "$(rss_kb "$SERVER_PID")" >> "$RESULTS"
+  python3 bench/parse_wrk.py "$file" "$system" "$backend" "$scenario" "$CONNS" "$before" "$(rss_kb "$SERVER_PID")" \
+    | python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); r["load1"] = [float(a) for a in sys.argv[1:]]; print(json.dumps(r))' \
+        "$load_before" "$(load1)" >> "$RESULTS"
   tail -n 1 "$RESULTS" >&2
 }
 
@@ -88,9 +94,10 @@ for backend in $BACKENDS; do
 done
 
 log "report"
-python3 - "$RESULTS" "$N" "$STAMP" "$DURATION" "$CONNS" > docs/benchmarks-portal.md <<'PY'
+cp docs/benchmarks-portal.md "$OUT/previous.md" 2>/dev/null || : > "$OUT/previous.md"
+python3 - "$RESULTS" "$N" "$STAMP" "$DURATION" "$CONNS" "$(nproc)" "$OUT/previous.md" > docs/benchmarks-portal.md <<'PY'
 import json, sys
-path, n, stamp, duration, conns = sys.argv[1:6]
+path, n, stamp, duration, conns, cores, previous = sys.argv[1:8]
 rows = [json.loads(l) for l in open(path) if l.strip()]
 def get(system, backend, scenario):
     return next((r for r in rows if (r["system"], r["backend"], r["scenario"]) == (system, backend, scenario)), None)
@@ -100,13 +107,14 @@ names = {"home": "home page (`/`) · API: 6 newest with facets", "search": "sear
 print("# Benchmarks: the portal's pages\n")
 print(f"Measured by `bench/portal.sh` on {stamp} with **{int(n):,} listings** (the demo plus synthetic ones), "
       f"wrk at {conns} connections (`-d{duration} --latency`), datagate release build, everything on one machine, "
-      "the portal's pages and the JSON endpoints they read from in the same run. Each page request comes from a "
-      "new browser (no cookies: a CSRF secret is made and signed for every page). Target: p99 ≤ 20 ms.\n")
+      f"the portal's pages and the JSON endpoints they read from in the same run, on {cores} CPU cores shared with "
+      "wrk. Each page request comes from a new browser (no cookies: a CSRF secret is made and signed for every "
+      "page) that is not signed in. Target: p99 ≤ 20 ms.\n")
 print("Reproduce: `bench/portal.sh` (`BACKENDS=sqlite`, `N=…`, `SKIP_LOAD=1`, `NO_BUILD=1`). "
       "Raw wrk outputs are in `bench/out/portal-<time>/` (not committed).\n")
-head = "| scenario | " + " | ".join(f"{b}: API req/s | p50 / p99 ms | page req/s | p50 / p99 ms | p99 ≤ 20 ms" for b in backends) + " |"
+head = "| scenario | " + " | ".join(f"{b}: API req/s | p50 / p99 ms | page req/s | p50 / p99 ms | p99 ≤ 20 ms | load (1 min) during the page run" for b in backends) + " |"
 print(head)
-print("|---|" + "---:|---:|---:|---:|---|" * len(backends))
+print("|---|" + "---:|---:|---:|---:|---|---:|" * len(backends))
 for sc in ("home", "search", "search_filtered", "detail"):
     cells = []
     for b in backends:
@@ -115,11 +123,15 @@ for sc in ("home", "search", "search_filtered", "detail"):
         ar, al = fmt(a); pr, pl = fmt(p)
         met = "met" if p and p["p99_ms"] is not None and p["p99_ms"] <= 20 else "**missed**"
         errors = f" ({p['non_2xx']} non-2xx)" if p and p["non_2xx"] else ""
-        cells.append(f"{ar} | {al} | {pr}{errors} | {pl} | {met}")
+        load = "–".join(f"{v:.1f}" for v in p.get("load1", [])) if p else "–"
+        cells.append(f"{ar} | {al} | {pr}{errors} | {pl} | {met} | {load or '–'}")
     print(f"| {names[sc]} | " + " | ".join(cells) + " |")
 print()
 for b in backends:
     rss = [r["rss_max_kb"] for r in rows if r["backend"] == b]
     print(f"- Peak RSS on {b}: {max(rss) // 1024} MB.")
+kept = open(previous).read().split("\n## Reading these numbers", 1)
+if len(kept) == 2:
+    print("\n## Reading these numbers" + kept[1].rstrip())
 PY
 echo "wrote docs/benchmarks-portal.md from $OUT" >&2

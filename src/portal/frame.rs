@@ -31,8 +31,17 @@ pub fn is_page_path(path: &str) -> bool {
 
 /// A rendered page.
 pub fn html<T: Template>(page: &T) -> AppResult<HttpResponse> {
-    let body = page.render().map_err(|e| AppError::internal(format!("render page: {e}")))?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    render(page).map(html_body)
+}
+
+/// A page's HTML.
+pub fn render<T: Template>(page: &T) -> AppResult<String> {
+    page.render().map_err(|e| AppError::internal(format!("render page: {e}")))
+}
+
+/// The response carrying a page's HTML.
+pub fn html_body(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
 }
 
 /// An error page.

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
@@ -19,6 +20,48 @@ fluent_templates::static_loader! {
         customise: |bundle| bundle.set_use_isolating(false),
     };
 }
+
+/// The catalogues' sources, for the list of their message ids (the loader
+/// above embeds the same files).
+const SOURCES: [&str; 2] =
+    [include_str!("../../locales/zh-CN/portal.ftl"), include_str!("../../locales/en/portal.ftl")];
+
+/// The ids of the messages in a catalogue's source: a line that starts a
+/// message starts with a lower-case letter and names it before ` =`.
+fn message_ids(source: &'static str) -> impl Iterator<Item = &'static str> {
+    source
+        .lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
+}
+
+/// Every message that needs no argument, resolved once per language: a
+/// page asks for 100–250 of them, and each lookup through the loader
+/// negotiates the language and formats the pattern again.
+struct Memo {
+    /// What [`Tr::t`] answers, for the messages that resolve without arguments.
+    text: HashMap<&'static str, String>,
+    /// What [`Tr::has`] answers, for every message id of either catalogue.
+    has: HashMap<&'static str, bool>,
+}
+
+impl Memo {
+    fn of(lang: Lang) -> Memo {
+        let mut text = HashMap::new();
+        let mut has = HashMap::new();
+        for id in SOURCES.into_iter().flat_map(message_ids) {
+            // `try_lookup` is `lookup` where the message formats without
+            // errors (a message that wants an argument does not).
+            if let Some(v) = LOCALES.try_lookup(lang.id(), id) {
+                text.insert(id, v);
+            }
+            has.insert(id, LOCALES.lookup_no_default_fallback::<&str>(lang.id(), id, None).is_some());
+        }
+        Memo { text, has }
+    }
+}
+
+static MEMO: LazyLock<[Memo; 2]> = LazyLock::new(|| [Memo::of(Lang::Zh), Memo::of(Lang::En)]);
 
 /// The cookie that remembers the person's choice.
 pub const LANG_COOKIE: &str = "dg_lang";
@@ -63,6 +106,13 @@ impl Lang {
         match self {
             Lang::Zh => Lang::En,
             Lang::En => Lang::Zh,
+        }
+    }
+
+    fn memo(self) -> &'static Memo {
+        match self {
+            Lang::Zh => &MEMO[0],
+            Lang::En => &MEMO[1],
         }
     }
 
@@ -124,7 +174,10 @@ impl Tr {
 
     /// The message `key`.
     pub fn t(&self, key: &str) -> String {
-        LOCALES.lookup(self.lang.id(), key)
+        match self.lang.memo().text.get(key) {
+            Some(v) => v.clone(),
+            None => LOCALES.lookup(self.lang.id(), key),
+        }
     }
 
     /// The message `key` with named arguments (numbers are formatted by Fluent).
@@ -149,7 +202,10 @@ impl Tr {
 
     /// Whether a message exists in this language (not just by fallback).
     pub fn has(&self, key: &str) -> bool {
-        LOCALES.lookup_no_default_fallback::<&str>(self.lang.id(), key, None).is_some()
+        match self.lang.memo().has.get(key) {
+            Some(v) => *v,
+            None => LOCALES.lookup_no_default_fallback::<&str>(self.lang.id(), key, None).is_some(),
+        }
     }
 
     /// A count with thousands separators, as both languages write it.
@@ -233,6 +289,31 @@ mod tests {
         assert_eq!(Tr::new(Lang::Zh).datetime(&t), "2026年12月1日 01:30");
         assert_eq!(Tr::new(Lang::En).date(&t), "1 Dec 2026");
         assert_eq!(iso(&t), "2026-11-30T17:30:00Z");
+    }
+
+    #[test]
+    fn memoised_messages_are_what_the_loader_says() {
+        let mut memoised = 0;
+        for lang in [Lang::Zh, Lang::En] {
+            let tr = Tr::new(lang);
+            for id in SOURCES.into_iter().flat_map(message_ids) {
+                assert_eq!(tr.t(id), LOCALES.lookup(lang.id(), id), "{id} in {lang:?}");
+                assert_eq!(tr.has(id), LOCALES.lookup_no_default_fallback::<&str>(lang.id(), id, None).is_some());
+                memoised += usize::from(lang.memo().text.contains_key(id));
+            }
+        }
+        assert!(memoised > 400, "only {memoised} messages memoised");
+        // A message that wants an argument is not memoised: it is formatted with it.
+        assert!(!Lang::En.memo().text.contains_key("search-summary"));
+        assert_eq!(
+            Tr::new(Lang::En).n("tab-datasets", 3),
+            LOCALES.lookup_with_args(&EN, "tab-datasets", &{
+                let mut m = HashMap::new();
+                m.insert(Cow::Borrowed("n"), FluentValue::from(3));
+                m
+            })
+        );
+        assert!(!Tr::new(Lang::En).has("no-such-message"));
     }
 
     #[test]

@@ -7,12 +7,14 @@
 //! - `i18n` the languages and the Fluent catalogues in `locales/`;
 //! - `session` who is signed in (a server-side session per sign-in);
 //! - `csrf` the token every state-changing form carries;
+//! - `cache` public pages rendered once per catalogue generation for visitors not signed in;
 //! - `forms` the error summary and field messages forms share;
 //! - `view` turns service answers into what pages show, `words` codes into words;
 //! - `pages` the handlers, one file per kind of page; templates are in `templates/`;
 //! - `assets` the embedded CSS, script and icons under content-hashed names.
 
 pub mod assets;
+pub mod cache;
 pub mod csrf;
 pub mod forms;
 pub mod frame;

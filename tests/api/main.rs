@@ -40,6 +40,7 @@ mod metrics;
 mod openlist;
 mod portal;
 mod portal_enterprise;
+mod portal_cache;
 mod portal_leaks;
 mod portal_public_fixes;
 mod portal_sessions;

@@ -13,7 +13,8 @@ use crate::corpora::types::{CorpusOut, Datasheet};
 use crate::error::AppResult;
 use crate::listings::ListingKind;
 use crate::listings::api;
-use crate::portal::frame::html;
+use crate::portal::cache::public_page;
+use crate::portal::frame::render;
 use crate::portal::session::MaybePerson;
 use crate::portal::ui::Ui;
 use crate::portal::view::{Vocab, label};
@@ -166,11 +167,15 @@ pub async fn corpus(
     name: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let key = name.into_inner();
+    public_page(&state, ui, &who, |ui| corpus_page(&state, ui, &who, key)).await
+}
+
+async fn corpus_page(state: &AppState, ui: Ui, who: &MaybePerson, key: String) -> AppResult<String> {
     let caller = who.caller();
-    let c: CorpusOut = api::detail_cached::<Corpus>(&state, caller.clone(), key.clone()).await?;
-    let ld = json_ld(&state, caller.clone(), ListingKind::Corpus, key.clone()).await?;
-    let revisions = recent_revisions(&state, caller, ListingKind::Corpus, key).await?;
-    let vocab = Vocab::load(&state).await?;
+    let c: CorpusOut = api::detail_cached::<Corpus>(state, caller.clone(), key.clone()).await?;
+    let ld = json_ld(state, caller.clone(), ListingKind::Corpus, key.clone()).await?;
+    let revisions = recent_revisions(state, caller, ListingKind::Corpus, key).await?;
+    let vocab = Vocab::load(state).await?;
     let l = listing_view(&ui, &vocab, &c.listing, revisions, ld, who.0.is_some());
     let mut model_facts = vec![Fact::new(ui.t("fact-modality"), label(&ui, "modality", c.modality.as_str()))];
     if let Some(n) = c.sample_count {
@@ -211,7 +216,7 @@ pub async fn corpus(
     let croissant_href = format!("{}/croissant", l.api_href);
     let modality = label(&ui, "modality", c.modality.as_str());
     let datasheet = datasheet(&ui, &c.datasheet);
-    html(&CorpusPage {
+    render(&CorpusPage {
         ui: ui.in_section("corpora"),
         l,
         modality,

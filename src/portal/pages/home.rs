@@ -11,7 +11,8 @@ use crate::error::AppResult;
 use crate::listings::api;
 use crate::listings::search::{FacetDim, SortOrder};
 use crate::listings::{ListingKind, ListingStatus};
-use crate::portal::frame::html;
+use crate::portal::cache::public_page;
+use crate::portal::frame::render;
 use crate::portal::pages::search::SearchQuery;
 use crate::portal::pages::url;
 use crate::portal::session::MaybePerson;
@@ -50,6 +51,10 @@ pub struct HomePage {
 
 /// `GET /`.
 pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppResult<HttpResponse> {
+    public_page(&state, ui, &who, |ui| home_page(&state, ui, &who)).await
+}
+
+async fn home_page(state: &AppState, ui: Ui, who: &MaybePerson) -> AppResult<String> {
     let caller = who.caller();
     let all = SearchQuery::default();
     // The counts are the search page's for the same caller (for anyone:
@@ -57,7 +62,7 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
     // shown are those in force (published), from a few more than shown.
     let (s, _, paging) = all.search(ListingKind::Dataset, caller.as_ref(), 12)?;
     let datasets = api::list_page_cached(
-        &state,
+        state,
         s,
         SortOrder::Modified,
         paging,
@@ -65,8 +70,8 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
     )
     .await?;
     let (s, order, paging) = all.search(ListingKind::Corpus, caller.as_ref(), 1)?;
-    let corpora = api::list_page_cached(&state, s, order, paging, vec![FacetDim::Values { name: "modality" }]).await?;
-    let vocab = Vocab::load(&state).await?;
+    let corpora = api::list_page_cached(state, s, order, paging, vec![FacetDim::Values { name: "modality" }]).await?;
+    let vocab = Vocab::load(state).await?;
 
     let counts = datasets.facets.get("domain").cloned().unwrap_or_default();
     let count_of = |code: &str| counts.iter().find(|v| v.value == code).map(|v| v.count).unwrap_or(0);
@@ -107,7 +112,7 @@ pub async fn home(state: web::Data<AppState>, ui: Ui, who: MaybePerson) -> AppRe
         .take(6)
         .map(|s| card(&ui, &vocab, s))
         .collect();
-    html(&HomePage {
+    render(&HomePage {
         dataset_total: ui.count(datasets.total),
         corpus_total: ui.count(corpora.total),
         ui: ui.in_section("home"),

@@ -19,7 +19,8 @@ use crate::listings::datasets::Dataset;
 use crate::listings::search::Visibility;
 use crate::listings::types::{DatasetOut, ListingOut, Revision};
 use crate::listings::{ListingKind, ListingStatus, OpenCondition};
-use crate::portal::frame::html;
+use crate::portal::cache::public_page;
+use crate::portal::frame::render;
 use crate::portal::session::MaybePerson;
 use crate::portal::ui::Ui;
 use crate::portal::view::{Text, Vocab, When, bureau_name, day, json_for_script, label, listing_href, pick, when};
@@ -330,16 +331,24 @@ pub async fn json_ld(state: &AppState, caller: Option<Caller>, kind: ListingKind
     String::from_utf8(cached.body.to_vec()).map_err(|e| AppError::internal(e.to_string()))
 }
 
-/// The newest revisions of a listing and how many there are.
+/// The newest revisions of a listing and how many there are (cached with
+/// the public reads when the caller is anonymous: a revision is written by
+/// the same transaction that advances the catalogue's generation).
 pub async fn recent_revisions(
     state: &AppState,
     caller: Option<Caller>,
     kind: ListingKind,
     key: String,
 ) -> AppResult<(Vec<Revision>, i64)> {
-    let page =
-        api::revisions(state, MaybeCaller(caller), kind, key, PageParams { limit: Some(10), cursor: None }).await?;
-    Ok((page.items, page.total))
+    let public = Visibility::of(caller.as_ref()) == Visibility::Public;
+    let cache_key = format!("portal:revisions:{kind}:{key}");
+    let compute = || async move {
+        let first = PageParams { limit: Some(10), cursor: None };
+        let page = api::revisions(state, MaybeCaller(caller), kind, key, first).await?;
+        Ok(Cached { body: api::to_body(&(page.items, page.total))?, etag: None, last_modified: None })
+    };
+    let cached = if public { state.cache.get_or_compute(cache_key, compute()).await? } else { compute().await? };
+    serde_json::from_slice(&cached.body).map_err(|e| AppError::internal(e.to_string()))
 }
 
 #[derive(Template)]
@@ -358,12 +367,16 @@ pub async fn dataset(
     name: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let key = name.into_inner();
+    public_page(&state, ui, &who, |ui| dataset_page(&state, ui, &who, key)).await
+}
+
+async fn dataset_page(state: &AppState, ui: Ui, who: &MaybePerson, key: String) -> AppResult<String> {
     let caller = who.caller();
-    let d: DatasetOut = api::detail_cached::<Dataset>(&state, caller.clone(), key.clone()).await?;
-    let ld = json_ld(&state, caller.clone(), ListingKind::Dataset, key.clone()).await?;
-    let revisions = recent_revisions(&state, caller, ListingKind::Dataset, key).await?;
-    let vocab = Vocab::load(&state).await?;
+    let d: DatasetOut = api::detail_cached::<Dataset>(state, caller.clone(), key.clone()).await?;
+    let ld = json_ld(state, caller.clone(), ListingKind::Dataset, key.clone()).await?;
+    let revisions = recent_revisions(state, caller, ListingKind::Dataset, key).await?;
+    let vocab = Vocab::load(state).await?;
     let l = listing_view(&ui, &vocab, &d.listing, revisions, ld, who.0.is_some());
     let derived = d.derived_corpora.iter().map(|r| lineage_view(&ui, r)).collect();
-    html(&DatasetPage { ui: ui.in_section("datasets"), l, derived })
+    render(&DatasetPage { ui: ui.in_section("datasets"), l, derived })
 }

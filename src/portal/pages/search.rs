@@ -18,7 +18,8 @@ use crate::listings::api::{self, CommonFilters};
 use crate::listings::datasets::DatasetListParams;
 use crate::listings::search::{Search, SortOrder};
 use crate::listings::types::ListingPage;
-use crate::portal::frame::html;
+use crate::portal::cache::public_page;
+use crate::portal::frame::render;
 use crate::portal::session::MaybePerson;
 use crate::portal::ui::Ui;
 use crate::portal::view::{Card, Vocab, card, label};
@@ -265,6 +266,16 @@ pub async fn page(
     kind: ListingKind,
     query: SearchQuery,
 ) -> AppResult<HttpResponse> {
+    public_page(state, ui, &who, |ui| search_page(state, ui, &who, kind, query)).await
+}
+
+async fn search_page(
+    state: &AppState,
+    ui: Ui,
+    who: &MaybePerson,
+    kind: ListingKind,
+    query: SearchQuery,
+) -> AppResult<String> {
     let caller = who.caller();
     let (s, order, paging) = query.search(kind, caller.as_ref(), PAGE_SIZE)?;
     let dims = match kind {
@@ -412,7 +423,7 @@ pub async fn page(
         ListingKind::Corpus => "corpora",
     };
     let cards = result.items.iter().map(|s| card(&ui, &vocab, s)).collect();
-    html(&SearchPage {
+    render(&SearchPage {
         ui: ui.in_section(section),
         path,
         heading,
