@@ -339,3 +339,20 @@ async fn the_enterprise_pages_send_strangers_to_sign_in_and_refuse_the_unverifie
     let id = apply(&mut w).await;
     b.get(&w.app, &format!("/requests/{id}")).await.expect(404);
 }
+
+#[actix_web::test]
+async fn the_list_pages_refuse_a_malformed_query_as_the_api_does() {
+    let mut w = world().await;
+    apply(&mut w).await;
+    // A field given twice or a NUL: the API's 422, as a page in the person's language.
+    for path in [
+        "/requests?cursor=a&cursor=b",
+        "/grants?cursor=a&cursor=b",
+        "/keys?revoked=1&revoked=2",
+        "/requests?cursor=%00",
+    ] {
+        let html = page(w.b.get(&w.app, path).await, 422);
+        assert!(html.contains("<html"), "{path} answers a page");
+    }
+    w.app.get("/api/v1/access-requests?cursor=a&cursor=b", Some(&w.ent.token)).await.problem(422);
+}

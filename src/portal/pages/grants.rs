@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::account::see_other;
-use super::requests::caller_of;
+use super::requests::{ListQuery, enterprise_caller};
 use crate::app::AppState;
 use crate::auth::{Caller, EnterpriseUser};
 use crate::distributions::DistributionId;
@@ -23,6 +23,7 @@ use crate::grants::grants_api::{self, ListGrantsParams};
 use crate::grants::tokens::{self, DATA_AUDIENCE, DataClaims, client_addr};
 use crate::grants::usage::{self, NewUsageReport};
 use crate::grants::{Grant, GrantId, GrantState};
+use crate::http::Query;
 use crate::http::paging::PageParams;
 use crate::listings::types::ListingOut;
 use crate::portal::csrf::CsrfForm;
@@ -74,11 +75,7 @@ fn grant_view(ui: &Ui, g: &Grant) -> GrantView {
 }
 
 fn enterprise(me: &SignedIn) -> AppResult<Caller> {
-    let caller = caller_of(me)?;
-    if !caller.is_enterprise() {
-        return Err(AppError::forbidden("only enterprises hold grants"));
-    }
-    Ok(caller)
+    enterprise_caller(me, "only enterprises hold grants")
 }
 
 #[derive(Template)]
@@ -90,18 +87,8 @@ pub struct GrantsPage {
     pub next_href: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    pub cursor: Option<String>,
-}
-
 /// `GET /grants`.
-pub async fn list(
-    state: web::Data<AppState>,
-    ui: Ui,
-    me: SignedIn,
-    q: web::Query<ListQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, ui: Ui, me: SignedIn, q: Query<ListQuery>) -> AppResult<HttpResponse> {
     let caller = enterprise(&me)?;
     let params = ListGrantsParams {
         state: None,
@@ -254,7 +241,7 @@ pub async fn detail(
     ui: Ui,
     me: SignedIn,
     id: web::Path<String>,
-    q: web::Query<GrantQuery>,
+    q: Query<GrantQuery>,
 ) -> AppResult<HttpResponse> {
     let caller = enterprise(&me)?;
     let page =

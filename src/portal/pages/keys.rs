@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::apikeys::{self, ApiKey, ApiKeyId, ListApiKeysParams, NewApiKey};
 use crate::error::{AppError, AppResult};
+use crate::http::Query;
 use crate::portal::csrf::CsrfForm;
 use crate::portal::forms::{Errors, again};
 use crate::portal::session::SignedIn;
@@ -80,12 +81,7 @@ pub struct KeysQuery {
 }
 
 /// `GET /keys`.
-pub async fn list(
-    state: web::Data<AppState>,
-    ui: Ui,
-    me: SignedIn,
-    q: web::Query<KeysQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, ui: Ui, me: SignedIn, q: Query<KeysQuery>) -> AppResult<HttpResponse> {
     let caller = caller_of(&me)?;
     let page = keys_page(&state, ui, &caller, Errors::none(), KeyForm::default(), None, q.revoked.is_some()).await?;
     again(&page, StatusCode::OK)

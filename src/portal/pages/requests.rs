@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::grants::requests::{self, ListRequestsParams};
 use crate::grants::{AccessRequest, RequestId, RequestState, decisions};
+use crate::http::Query;
 use crate::portal::csrf::CsrfForm;
 use crate::portal::frame::html;
 use crate::portal::session::SignedIn;
@@ -85,6 +86,16 @@ pub fn caller_of(me: &SignedIn) -> AppResult<Caller> {
     me.caller().ok_or_else(|| AppError::forbidden_as("organisation-suspended", "your organisation is suspended"))
 }
 
+/// The signed-in person as a caller of an enterprise; `why` says what only
+/// enterprises do.
+pub fn enterprise_caller(me: &SignedIn, why: &'static str) -> AppResult<Caller> {
+    let caller = caller_of(me)?;
+    if !caller.is_enterprise() {
+        return Err(AppError::forbidden(why));
+    }
+    Ok(caller)
+}
+
 #[derive(Template)]
 #[template(path = "requests.html")]
 pub struct RequestsPage {
@@ -94,22 +105,15 @@ pub struct RequestsPage {
     pub next_href: Option<String>,
 }
 
+/// A list page's query: the cursor of the page to show.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
 /// `GET /requests`.
-pub async fn list(
-    state: web::Data<AppState>,
-    ui: Ui,
-    me: SignedIn,
-    q: web::Query<ListQuery>,
-) -> AppResult<HttpResponse> {
-    let caller = caller_of(&me)?;
-    if !caller.is_enterprise() {
-        return Err(AppError::forbidden("only enterprises apply for data"));
-    }
+pub async fn list(state: web::Data<AppState>, ui: Ui, me: SignedIn, q: Query<ListQuery>) -> AppResult<HttpResponse> {
+    let caller = enterprise_caller(&me, "only enterprises apply for data")?;
     let params = ListRequestsParams {
         state: None,
         listing: None,
@@ -148,7 +152,7 @@ pub async fn detail(
     ui: Ui,
     me: SignedIn,
     id: web::Path<String>,
-    q: web::Query<RequestQuery>,
+    q: Query<RequestQuery>,
 ) -> AppResult<HttpResponse> {
     let caller = caller_of(&me)?;
     let r = requests::get(&state, caller, parse_id(&id)?).await?;
