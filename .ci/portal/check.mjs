@@ -163,7 +163,7 @@ async function main() {
     await step("[en] the language switch (a POST form) turns the portal to English", async () => {
       await page.goto("/");
       await Promise.all([page.waitForLoadState("load"), page.click(".lang-switch button")]);
-      await page.waitForFunction(() => document.documentElement.lang === "en");
+      await page.waitForFunction(() => document.documentElement?.lang === "en");
       assert(page.url().endsWith("/"), `back on ${page.url()}`);
     });
     await journey(page, "en");
@@ -180,7 +180,7 @@ async function main() {
     await step("[zh] every kind of public page passes axe", async () => {
       await page.goto("/");
       await Promise.all([page.waitForLoadState("load"), page.click(".lang-switch button")]);
-      await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+      await page.waitForFunction(() => document.documentElement?.lang === "zh-CN");
       const list = async (path) => (await (await page.request.get(path)).json()).items;
       const pick = async (cond) => (await list(`/api/v1/datasets?open_condition=${cond}&status=published&limit=1`))[0].name;
       const pages = [
